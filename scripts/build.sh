@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of Tandem into build/<flavour>.
+#   release  optimised, with tests and benchmarks (the default)
+#   asan     ASan+UBSan, with tests
+#   tsan     ThreadSanitizer, with tests
+#   fuzz     clang + libFuzzer targets
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour=${1:-release}
+jobs=${JOBS:-$(nproc)}
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=Release -DTANDEM_BENCH=ON) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=address) ;;
+  tsan) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_SANITIZE=thread) ;;
+  fuzz) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_FUZZ=ON -DTANDEM_TESTS=OFF
+              -DCMAKE_CXX_COMPILER=clang++) ;;
+  *) echo "build.sh: unknown flavour '$flavour'" >&2; exit 2 ;;
+esac
+
+cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j "$jobs"
