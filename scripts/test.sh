@@ -46,11 +46,13 @@ if [ "$fuzz_seconds" -gt 0 ] && stage fuzz; then
   for target in build/fuzz/fuzz/fuzz_*; do
     [ -x "$target" ] || continue
     name=$(basename "$target")
-    corpus="fuzz/corpus/${name#fuzz_}"
+    corpora=("fuzz/corpus/${name#fuzz_}")
+    # Whole SIP messages also seed the message and stream fuzzers.
+    case "$name" in fuzz_sip | fuzz_framer) corpora+=(tests/data/rfc4475) ;; esac
     work=$(mktemp -d)
     echo "=== $name for ${fuzz_seconds}s"
     if "$target" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
-         -artifact_prefix="$work/" -print_final_stats=0 "$work" "$corpus" >"$work/log" 2>&1; then
+         -artifact_prefix="$work/" -print_final_stats=0 "$work" "${corpora[@]}" >"$work/log" 2>&1; then
       passed=$((passed + 1))
       grep -E '^#[0-9]+.*DONE' "$work/log" | tail -n 1
     else
