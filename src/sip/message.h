@@ -129,7 +129,8 @@ class Message {
     class HeaderRange;
     HeaderRange headers(HeaderId id) const;
     // By name: a well-known name (full or compact, any case) selects by id;
-    // any other name compares case-insensitively.
+    // any other name compares case-insensitively. The range keeps a view of
+    // `name`, which must outlive it.
     HeaderRange headers(std::string_view name) const;
 
     bool has(HeaderId id) const;
@@ -202,15 +203,19 @@ class Message {
         Iterator begin() const;
         Iterator end() const;
         bool empty() const { return begin() == end(); }
+        std::size_t size() const;
 
       private:
         friend class Message;
-        HeaderRange(const Message* message, HeaderId id, std::string_view name)
-            : message_(message), id_(id), name_(name) {}
-        std::size_t next_from(std::size_t index) const;  // first match at or after index
+        HeaderRange(const Message* message, HeaderId id, std::string_view name, bool by_name)
+            : message_(message), id_(id), name_(name), by_name_(by_name) {}
+        bool matches_name(std::size_t index) const;
+        std::size_t first() const;                   // index of the first match
+        std::size_t after(std::size_t index) const;  // index of the match after `index`
         const Message* message_;
         HeaderId id_;
         std::string_view name_;  // only for HeaderId::Other
+        bool by_name_;           // lines of HeaderId::Other named name_, not all of them
     };
 
   private:

@@ -24,7 +24,7 @@ struct ValidationOptions {
 
 // Checks a request. In this order, with these reasons:
 //   "Version Not Supported" (505)         version other than SIP/2.0
-//   "Bad Request-URI"                      request-URI does not parse
+//   "Bad Request-URI"                      request-URI does not parse or has ?headers
 //   "Missing Via" / "Bad Via"
 //   "Missing From" / "Bad From" / "Multiple From headers"   (same for To)
 //   "Missing Call-ID" / "Bad Call-ID" / "Multiple Call-ID headers"

@@ -1,0 +1,162 @@
+#include "sip/header_id.h"
+
+#include <array>
+
+#include "base/strings.h"
+
+namespace tandem::sip {
+namespace {
+
+struct HeaderInfo {
+    HeaderId id;
+    std::string_view name;
+    char compact;
+    bool list;
+};
+
+// Indexed by HeaderId.
+constexpr std::array<HeaderInfo, kHeaderIdCount> kHeaders{{
+    {HeaderId::Other, "", '\0', false},
+    {HeaderId::Accept, "Accept", '\0', true},
+    {HeaderId::AcceptContact, "Accept-Contact", 'a', true},
+    {HeaderId::AcceptEncoding, "Accept-Encoding", '\0', true},
+    {HeaderId::AcceptLanguage, "Accept-Language", '\0', true},
+    {HeaderId::AlertInfo, "Alert-Info", '\0', true},
+    {HeaderId::Allow, "Allow", '\0', true},
+    {HeaderId::AllowEvents, "Allow-Events", 'u', true},
+    {HeaderId::AuthenticationInfo, "Authentication-Info", '\0', false},
+    {HeaderId::Authorization, "Authorization", '\0', false},
+    {HeaderId::CallId, "Call-ID", 'i', false},
+    {HeaderId::CallInfo, "Call-Info", '\0', true},
+    {HeaderId::Contact, "Contact", 'm', true},
+    {HeaderId::ContentDisposition, "Content-Disposition", '\0', false},
+    {HeaderId::ContentEncoding, "Content-Encoding", 'e', true},
+    {HeaderId::ContentLanguage, "Content-Language", '\0', true},
+    {HeaderId::ContentLength, "Content-Length", 'l', false},
+    {HeaderId::ContentType, "Content-Type", 'c', false},
+    {HeaderId::CSeq, "CSeq", '\0', false},
+    {HeaderId::Date, "Date", '\0', false},
+    {HeaderId::ErrorInfo, "Error-Info", '\0', true},
+    {HeaderId::Event, "Event", 'o', false},
+    {HeaderId::Expires, "Expires", '\0', false},
+    {HeaderId::From, "From", 'f', false},
+    {HeaderId::Identity, "Identity", 'y', false},
+    {HeaderId::IdentityInfo, "Identity-Info", 'n', false},
+    {HeaderId::InReplyTo, "In-Reply-To", '\0', true},
+    {HeaderId::MaxForwards, "Max-Forwards", '\0', false},
+    {HeaderId::MimeVersion, "MIME-Version", '\0', false},
+    {HeaderId::MinExpires, "Min-Expires", '\0', false},
+    {HeaderId::MinSE, "Min-SE", '\0', false},
+    {HeaderId::Organization, "Organization", '\0', false},
+    {HeaderId::PAssertedIdentity, "P-Asserted-Identity", '\0', true},
+    {HeaderId::Path, "Path", '\0', true},
+    {HeaderId::PPreferredIdentity, "P-Preferred-Identity", '\0', true},
+    {HeaderId::Priority, "Priority", '\0', false},
+    {HeaderId::Privacy, "Privacy", '\0', false},
+    {HeaderId::ProxyAuthenticate, "Proxy-Authenticate", '\0', false},
+    {HeaderId::ProxyAuthorization, "Proxy-Authorization", '\0', false},
+    {HeaderId::ProxyRequire, "Proxy-Require", '\0', true},
+    {HeaderId::RAck, "RAck", '\0', false},
+    {HeaderId::Reason, "Reason", '\0', true},
+    {HeaderId::RecordRoute, "Record-Route", '\0', true},
+    {HeaderId::ReferredBy, "Referred-By", 'b', false},
+    {HeaderId::ReferTo, "Refer-To", 'r', false},
+    {HeaderId::RejectContact, "Reject-Contact", 'j', true},
+    {HeaderId::Replaces, "Replaces", '\0', false},
+    {HeaderId::ReplyTo, "Reply-To", '\0', false},
+    {HeaderId::RequestDisposition, "Request-Disposition", 'd', true},
+    {HeaderId::Require, "Require", '\0', true},
+    {HeaderId::RetryAfter, "Retry-After", '\0', false},
+    {HeaderId::Route, "Route", '\0', true},
+    {HeaderId::RSeq, "RSeq", '\0', false},
+    {HeaderId::Server, "Server", '\0', false},
+    {HeaderId::ServiceRoute, "Service-Route", '\0', true},
+    {HeaderId::SessionExpires, "Session-Expires", 'x', false},
+    {HeaderId::SipETag, "SIP-ETag", '\0', false},
+    {HeaderId::SipIfMatch, "SIP-If-Match", '\0', false},
+    {HeaderId::Subject, "Subject", 's', false},
+    {HeaderId::SubscriptionState, "Subscription-State", '\0', false},
+    {HeaderId::Supported, "Supported", 'k', true},
+    {HeaderId::Timestamp, "Timestamp", '\0', false},
+    {HeaderId::To, "To", 't', false},
+    {HeaderId::Unsupported, "Unsupported", '\0', true},
+    {HeaderId::UserAgent, "User-Agent", '\0', false},
+    {HeaderId::Via, "Via", 'v', true},
+    {HeaderId::Warning, "Warning", '\0', true},
+    {HeaderId::WwwAuthenticate, "WWW-Authenticate", '\0', false},
+}};
+
+constexpr bool table_is_in_id_order() {
+    for (std::size_t i = 0; i < kHeaders.size(); ++i) {
+        if (static_cast<std::size_t>(kHeaders[i].id) != i) return false;
+    }
+    return true;
+}
+static_assert(table_is_in_id_order(), "kHeaders must list every HeaderId in enum order");
+
+// Full names are found through a small open-addressing hash table built at
+// compile time; the hash mixes the length with the first and last letters,
+// which already separates nearly all names, and a final iequals confirms.
+constexpr std::size_t kSlots = 256;
+
+constexpr std::size_t name_hash(std::string_view name) {
+    const auto first = static_cast<unsigned char>(ascii_lower(name.front()));
+    const auto last = static_cast<unsigned char>(ascii_lower(name.back()));
+    return (first * 31u + last * 7u + name.size() * 13u) % kSlots;
+}
+
+constexpr std::array<std::uint8_t, kSlots> build_slots() {
+    std::array<std::uint8_t, kSlots> slots{};  // 0 = empty (HeaderId::Other)
+    for (std::size_t i = 1; i < kHeaders.size(); ++i) {
+        std::size_t slot = name_hash(kHeaders[i].name);
+        while (slots[slot] != 0)
+            slot = (slot + 1) % kSlots;
+        slots[slot] = static_cast<std::uint8_t>(i);
+    }
+    return slots;
+}
+
+constexpr std::array<std::uint8_t, kSlots> kSlotsTable = build_slots();
+
+constexpr std::array<HeaderId, 26> build_compact() {
+    std::array<HeaderId, 26> compact{};
+    for (const auto& info : kHeaders) {
+        if (info.compact != '\0') compact[static_cast<std::size_t>(info.compact - 'a')] = info.id;
+    }
+    return compact;
+}
+
+constexpr std::array<HeaderId, 26> kCompact = build_compact();
+
+}  // namespace
+
+HeaderId header_id(std::string_view name) {
+    if (name.empty()) return HeaderId::Other;
+    if (name.size() == 1) {
+        const char c = ascii_lower(name.front());
+        if (c < 'a' || c > 'z') return HeaderId::Other;
+        return kCompact[static_cast<std::size_t>(c - 'a')];
+    }
+    for (std::size_t slot = name_hash(name);; slot = (slot + 1) % kSlots) {
+        const std::uint8_t index = kSlotsTable[slot];
+        if (index == 0) return HeaderId::Other;
+        if (iequals(kHeaders[index].name, name)) return kHeaders[index].id;
+    }
+}
+
+std::string_view header_name(HeaderId id) {
+    const auto index = static_cast<std::size_t>(id);
+    return index < kHeaders.size() ? kHeaders[index].name : std::string_view{};
+}
+
+char compact_form(HeaderId id) {
+    const auto index = static_cast<std::size_t>(id);
+    return index < kHeaders.size() ? kHeaders[index].compact : '\0';
+}
+
+bool is_list_header(HeaderId id) {
+    const auto index = static_cast<std::size_t>(id);
+    return index < kHeaders.size() && kHeaders[index].list;
+}
+
+}  // namespace tandem::sip
