@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/strings.h"
 #include "sdp/parse.h"
 #include "sip/header_id.h"
 #include "sip/message.h"
