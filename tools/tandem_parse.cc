@@ -20,7 +20,7 @@
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the order fields are added in
 using namespace tandem;
 
 // Input larger than this is refused before parsing.
