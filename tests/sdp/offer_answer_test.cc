@@ -304,6 +304,34 @@ TEST(HoldOffer, ExplicitVersionFromTheLastOneSent) {
     EXPECT_EQ(offer.origin.session_version, 13u);
 }
 
+// The example of docs/sdp.md.
+Result<std::string> hold_body(std::string_view out_sdp) {
+    auto last_sent = parse(out_sdp);
+    if (!last_sent) return last_sent.error();
+    auto offer = make_hold_offer(*last_sent, Direction::kSendOnly);
+    return to_string(offer);
+}
+
+TEST(HoldOffer, DocumentationExample) {
+    const std::string before = crlf(R"(v=0
+o=- 3735928559 3 IN IP4 198.51.100.7
+s=-
+c=IN IP4 198.51.100.7
+t=0 0
+m=audio 49170 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=sendrecv
+)");
+    std::string after = before;
+    after.replace(after.find(" 3 IN"), 5, " 4 IN");
+    after.replace(after.find("sendrecv"), 8, "sendonly");
+    auto body = hold_body(before);
+    ASSERT_TRUE(body.ok());
+    EXPECT_EQ(*body, after);
+    EXPECT_EQ(hold_body("v=0\r\n").error().reason, "SDP: missing o= line");
+}
+
 // ---- Media forking -------------------------------------------------------------
 
 TEST(ForkOffer, OneStreamPerSourceStreamWithMediaLevelConnections) {
