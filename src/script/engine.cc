@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
 #include "script/engine_core.h"
 #include "script/script_module.h"
@@ -57,7 +57,9 @@ void push_event_table(lua_State* state, const EventParams& params) {
 
 Result<std::string> read_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
-    if (!file) return make_error("cannot read the script: " + std::string(std::strerror(errno)), 0);
+    if (!file) {
+        return make_error("cannot read the script: " + std::generic_category().message(errno), 0);
+    }
     std::ostringstream text;
     text << file.rdbuf();
     if (file.bad()) return make_error("cannot read the script", 0);
@@ -392,6 +394,10 @@ std::size_t ScriptEngine::memory_bytes() const {
     lua_State* state = core_->lua();
     return static_cast<std::size_t>(lua_gc(state, LUA_GCCOUNT, 0)) * 1024 +
            static_cast<std::size_t>(lua_gc(state, LUA_GCCOUNTB, 0));
+}
+
+int ScriptEngine::stack_height() const {
+    return lua_gettop(core_->lua());
 }
 
 RouteOutcome ScriptEngine::run_request_route(const RoutedMessage& message) {

@@ -43,8 +43,11 @@ struct ScriptSource {
 
 // What an engine uses and does not own; all of it must outlive the engine.
 struct EngineEnvironment {
+    // Required: the modules whose parameters and functions the script sees.
     const ModuleRegistry* modules = nullptr;
-    LocalCache* cache = nullptr;  // shared by every worker
+    // Shared by every worker. Without it the cache functions raise an error.
+    LocalCache* cache = nullptr;
+    // Where xlog/log and route errors go. Without it they are not logged.
     std::shared_ptr<spdlog::logger> logger;
 };
 
@@ -110,6 +113,9 @@ class ScriptEngine {
     bool busy() const;
     // Lua memory in use, in bytes.
     std::size_t memory_bytes() const;
+    // Values left on the Lua stack between calls: 0 unless the engine leaks.
+    // A health figure for tests and the management interface.
+    int stack_height() const;
 
     class Core;
 

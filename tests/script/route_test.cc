@@ -143,8 +143,9 @@ end
 route("named", function(msg) error("named boom") end)
 event_route("E_TEST", function(event) error("event boom") end)
 )");
+    EXPECT_EQ(engine.stack_height(), 0);
     const std::size_t before = engine.memory_bytes();
-    for (int i = 0; i < 5000; ++i) {
+    for (int i = 0; i < 2000; ++i) {
         ASSERT_EQ(engine.run_request_route(routed).status, RouteStatus::ScriptError);
         ASSERT_EQ(engine.run_named_route("named", RouteKind::Request, routed).status,
                   RouteStatus::ScriptError);
@@ -152,8 +153,10 @@ event_route("E_TEST", function(event) error("event boom") end)
         ASSERT_EQ(engine.run_named_route("missing", RouteKind::Request, routed).status,
                   RouteStatus::NoRoute);
     }
-    // A leak of one stack slot per call would have overflowed the Lua stack
-    // (LUAI_MAXCSTACK 8000) long before; memory stays bounded too.
+    EXPECT_EQ(engine.stack_height(), 0);
+    EXPECT_EQ(engine.run_request_route(routed).status, RouteStatus::ScriptError);
+    EXPECT_EQ(engine.stack_height(), 0);
+    // The msg objects and event tables of all those calls were collected.
     EXPECT_LT(engine.memory_bytes(), before + 512 * 1024);
 }
 
@@ -255,6 +258,18 @@ TEST_F(Routes, CallingAMissingRouteIsAScriptError) {
     RouteOutcome outcome = engine.run_request_route(routed);
     EXPECT_EQ(outcome.status, RouteStatus::ScriptError);
     EXPECT_EQ(outcome.error, "test.lua:1: route: no route named 'nowhere'");
+}
+
+TEST_F(Routes, EndlessRecursionIsAScriptError) {
+    ScriptEngine engine = load(R"(
+function request_route(msg) route("again") end
+route("again", function(msg) route("again") end)
+)");
+    RouteOutcome outcome = engine.run_request_route(routed);
+    EXPECT_EQ(outcome.status, RouteStatus::ScriptError);
+    EXPECT_NE(outcome.error.find("stack overflow"), std::string::npos) << outcome.error;
+    EXPECT_EQ(engine.stack_height(), 0);
+    EXPECT_FALSE(engine.busy());
 }
 
 TEST_F(Routes, EventRoutesGetTheirParametersAsATable) {
