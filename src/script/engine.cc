@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -165,6 +166,20 @@ bool ScriptEngine::Core::set_up_state() {
     lua_pushnil(state);
     lua_setfield(state, -2, "exit");
     lua_pop(state, 1);
+
+    // require("helpers") finds helpers.lua beside the script first.
+    if (!source_.code) {
+        const std::filesystem::path directory = std::filesystem::path(source_.name).parent_path();
+        const std::string pattern =
+            (directory.empty() ? std::string(".") : directory.string()) + "/?.lua;";
+        lua_getglobal(state, "package");
+        lua_getfield(state, -1, "path");
+        detail::push_string(state, pattern);
+        lua_insert(state, -2);
+        lua_concat(state, 2);
+        lua_setfield(state, -2, "path");
+        lua_pop(state, 1);
+    }
 
     lua_pushlightuserdata(state, core_key());
     lua_pushlightuserdata(state, this);

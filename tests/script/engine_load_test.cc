@@ -221,6 +221,17 @@ TEST_F(EngineLoad, LongPathsAreReportedInFull) {
     EXPECT_EQ(diagnostics[1].location, (SourceLocation{path, 2}));
 }
 
+TEST_F(EngineLoad, RequireFindsModulesBesideTheScript) {
+    ScratchDir dir;
+    dir.write("numbers.lua", "return { blocked = { ['sip:spam@example.com'] = true } }\n");
+    const std::string path = dir.write("main.lua",
+                                       "local numbers = require('numbers')\n"
+                                       "assert(numbers.blocked['sip:spam@example.com'])\n"
+                                       "function request_route(msg) end\n");
+    auto engine = ScriptEngine::load(ScriptSource::file(path), env.environment());
+    EXPECT_TRUE(engine.ok()) << engine.error().reason;
+}
+
 TEST_F(EngineLoad, OsExitIsNotAvailable) {
     auto engine = env.load(with_request_route("assert(os.exit == nil)\nassert(os.time() > 0)"));
     EXPECT_TRUE(engine.ok()) << engine.error().reason;
