@@ -22,7 +22,8 @@ void BM_ParseEditWriteTwoStreamSdp(benchmark::State& state) {
             state.SkipWithError("parse failed");
             return;
         }
-        for (MediaDescription& media : session->media) media.set_direction(Direction::kSendOnly);
+        for (MediaDescription& media : session->media)
+            media.set_direction(Direction::kSendOnly);
         session->origin.bump_version();
         out.clear();
         write(*session, out);

@@ -7,7 +7,9 @@
 
 namespace tandem {
 
-constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 // Case-insensitive ASCII equality (SIP header names, method tokens in
 // comparisons, URI schemes and parameter names).
@@ -19,11 +21,15 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
-constexpr bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+constexpr bool is_lws(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 constexpr std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_lws(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_lws(s.back())) s.remove_suffix(1);
+    while (!s.empty() && is_lws(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && is_lws(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
