@@ -19,6 +19,10 @@ enum : std::uint16_t {
     kHeader = 1 << 8,      // hnv-unreserved
     kWord = 1 << 9,        // word characters (Call-ID)
     kScheme = 1 << 10,     // characters after the first of a scheme
+    kSplit = 1 << 11,      // what ValueSplitter stops at: , " < >
+    kLws = 1 << 12,        // SP, HTAB, CR, LF
+    kHostName = 1 << 13,   // host name characters: alphanumerics, '-', '.', '_'
+    kGenValue = 1 << 14,   // unquoted parameter values: token / host
 };
 
 constexpr std::array<std::uint16_t, 256> build_table() {
@@ -36,7 +40,7 @@ constexpr std::array<std::uint16_t, 256> build_table() {
     mark("abcdefABCDEF", kHex);
     for (std::size_t c = 0; c < 256; ++c) {
         if ((t[c] & (kDigit | kAlpha)) != 0) {
-            t[c] |= kToken | kUnreserved | kWord | kScheme;
+            t[c] |= kToken | kUnreserved | kWord | kScheme | kHostName;
         }
     }
     mark("-.!%*_+`'~", kToken);
@@ -47,6 +51,13 @@ constexpr std::array<std::uint16_t, 256> build_table() {
     mark("[]/?:+$", kHeader);
     mark("-.!%*_+`'~()<>:\\\"/[]?{}", kWord);
     mark("+-.", kScheme);
+    mark(",\"<>", kSplit);
+    mark(" \t\r\n", kLws);
+    mark("-._", kHostName);
+    for (std::size_t c = 0; c < 256; ++c) {
+        if ((t[c] & kToken) != 0) t[c] |= kGenValue;
+    }
+    mark(":[]", kGenValue);
     return t;
 }
 
@@ -70,6 +81,9 @@ constexpr bool is_token_char(char c) {
 constexpr bool is_ws(char c) {
     return c == ' ' || c == '\t';
 }
+constexpr bool is_lws(char c) {
+    return has(c, kLws);
+}
 
 constexpr int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -78,19 +92,40 @@ constexpr int hex_value(char c) {
     return -1;
 }
 
-// Whether every character of `text` is in `bits` or a well-formed %HH escape.
-constexpr bool all_escaped(std::string_view text, std::uint16_t bits) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
+// Index of the first character at or after `i` that is not in `bits` (the
+// size of `text` when there is none).
+constexpr std::size_t skip(std::string_view text, std::size_t i, std::uint16_t bits) {
+    while (i < text.size() && has(text[i], bits))
+        ++i;
+    return i;
+}
+
+// Index of the first character at or after `i` that is in `bits`.
+constexpr std::size_t skip_not(std::string_view text, std::size_t i, std::uint16_t bits) {
+    while (i < text.size() && !has(text[i], bits))
+        ++i;
+    return i;
+}
+
+// Like skip(), also stepping over well-formed %HH escapes. Stops at a '%'
+// that does not start one.
+constexpr std::size_t skip_escaped(std::string_view text, std::size_t i, std::uint16_t bits) {
+    while (i < text.size()) {
         const char c = text[i];
-        if (c == '%') {
-            if (text.size() - i < 3) return false;
-            if (!is_hex(text[i + 1]) || !is_hex(text[i + 2])) return false;
-            i += 2;
-        } else if (!has(c, bits)) {
-            return false;
+        if (has(c, bits)) {
+            ++i;
+        } else if (c == '%' && text.size() - i >= 3 && is_hex(text[i + 1]) && is_hex(text[i + 2])) {
+            i += 3;
+        } else {
+            break;
         }
     }
-    return true;
+    return i;
+}
+
+// Whether every character of `text` is in `bits` or a well-formed %HH escape.
+constexpr bool all_escaped(std::string_view text, std::uint16_t bits) {
+    return skip_escaped(text, 0, bits) == text.size();
 }
 
 }  // namespace tandem::sip::chars

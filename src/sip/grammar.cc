@@ -26,21 +26,22 @@ std::string_view ltrim(std::string_view text) {
 }
 
 bool valid_ipv4(std::string_view text) {
-    int parts = 0;
-    std::size_t i = 0;
-    while (true) {
-        const std::size_t start = i;
-        unsigned value = 0;
-        while (i < text.size() && chars::is_digit(text[i]) && i - start < 3) {
-            value = value * 10 + static_cast<unsigned>(text[i] - '0');
-            ++i;
+    int dots = 0;
+    int digits = 0;
+    unsigned octet = 0;
+    for (char c : text) {
+        if (c == '.') {
+            if (digits == 0 || ++dots > 3) return false;
+            digits = 0;
+            octet = 0;
+        } else if (chars::is_digit(c)) {
+            octet = octet * 10 + static_cast<unsigned>(c - '0');
+            if (++digits > 3 || octet > 255) return false;
+        } else {
+            return false;
         }
-        if (i == start || value > 255) return false;
-        ++parts;
-        if (i == text.size()) return parts == 4;
-        if (text[i] != '.' || parts == 4) return false;
-        ++i;
     }
+    return dots == 3 && digits > 0;
 }
 
 bool valid_ipv6(std::string_view text) {
@@ -90,63 +91,65 @@ std::optional<HostKind> classify_host(std::string_view text) {
         if (!valid_ipv6(text.substr(1, text.size() - 2))) return std::nullopt;
         return HostKind::IPv6;
     }
-    if (valid_ipv4(text)) return HostKind::IPv4;
     // hostname: labels of alphanumerics, '-' (and '_', which deployed DNS
     // names carry) separated by dots, with an optional final dot.
-    std::size_t label_length = 0;
+    if (chars::is_digit(text.front()) && valid_ipv4(text)) return HostKind::IPv4;
+    char previous = '.';  // so that a leading dot counts as an empty label
     for (char c : text) {
-        if (c == '.') {
-            if (label_length == 0) return std::nullopt;
-            label_length = 0;
-        } else if (chars::is_alpha(c) || chars::is_digit(c) || c == '-' || c == '_') {
-            ++label_length;
-        } else {
+        if (!chars::has(c, chars::kHostName) || (c == '.' && previous == '.')) {
             return std::nullopt;
         }
+        previous = c;
     }
     return HostKind::Name;
 }
 
-bool valid_header_params(std::string_view raw) {
-    std::size_t i = 0;
-    auto skip_ws = [&] {
-        while (i < raw.size() && is_lws(raw[i]))
-            ++i;
-    };
-    while (true) {
-        skip_ws();
-        if (i == raw.size()) return true;
-        if (raw[i] != ';') return false;
-        ++i;
-        skip_ws();
-        const std::size_t name_start = i;
-        while (i < raw.size() && chars::is_token_char(raw[i]))
-            ++i;
-        if (i == name_start) return false;
-        skip_ws();
-        if (i == raw.size() || raw[i] != '=') continue;
-        ++i;
-        skip_ws();
-        if (i < raw.size() && raw[i] == '"') {
-            i = skip_quoted(raw, i);
-            if (i == std::string_view::npos) return false;
-            continue;
-        }
-        const std::size_t value_start = i;
-        while (i < raw.size() &&
-               (chars::is_token_char(raw[i]) || raw[i] == ':' || raw[i] == '[' || raw[i] == ']')) {
-            ++i;
-        }
-        if (i == value_start) return false;
+ParamScan next_header_param(std::string_view text, std::size_t& pos, Param& param) {
+    std::size_t i = chars::skip(text, pos, chars::kLws);
+    if (i >= text.size() || text[i] == ',') {
+        pos = i;
+        return ParamScan::End;
     }
+    if (text[i] != ';') return ParamScan::Error;
+    i = chars::skip(text, i + 1, chars::kLws);
+    const std::size_t name_start = i;
+    i = chars::skip(text, i, chars::kToken);
+    if (i == name_start) return ParamScan::Error;
+    param = Param{text.substr(name_start, i - name_start), {}, false, false};
+    const std::size_t after_name = chars::skip(text, i, chars::kLws);
+    if (after_name < text.size() && text[after_name] == '=') {
+        i = chars::skip(text, after_name + 1, chars::kLws);
+        param.has_value = true;
+        if (i < text.size() && text[i] == '"') {
+            const std::size_t end = skip_quoted(text, i);
+            if (end == std::string_view::npos) return ParamScan::Error;
+            param.value = text.substr(i + 1, end - i - 2);
+            param.quoted = true;
+            i = end;
+        } else {
+            const std::size_t value_start = i;
+            i = chars::skip(text, i, chars::kGenValue);
+            if (i == value_start) return ParamScan::Error;
+            param.value = text.substr(value_start, i - value_start);
+        }
+    }
+    pos = i;
+    return ParamScan::Found;
 }
 
-bool valid_token_display_name(std::string_view text) {
-    for (char c : text) {
-        const bool utf8 = static_cast<unsigned char>(c) >= 0x80;
-        if (!chars::is_token_char(c) && !is_lws(c) && !utf8) return false;
+bool valid_header_params(std::string_view raw) {
+    std::size_t pos = 0;
+    Param param;
+    while (true) {
+        switch (next_header_param(raw, pos, param)) {
+            case ParamScan::Found:
+                break;
+            case ParamScan::End:
+                return pos == raw.size();
+            case ParamScan::Error:
+                return false;
+        }
     }
-    return true;
 }
 
 bool valid_call_id(std::string_view text) {

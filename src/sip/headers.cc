@@ -56,47 +56,27 @@ NumberWithParams split_number(std::string_view value) {
     return {value.substr(0, i), grammar::ltrim(value.substr(i))};
 }
 
-template <typename T, typename Parse>
-Status parse_list(std::string_view value, std::vector<T>& out, Parse parse,
-                  std::string_view empty_reason) {
-    ValueSplitter splitter(value);
-    std::size_t parsed = 0;
-    while (auto element = splitter.next()) {
-        auto item = parse(*element);
-        if (!item) return item.error();
-        out.push_back(std::move(*item));
-        ++parsed;
-    }
-    if (splitter.error()) return make_error("Unterminated quote or '<'");
-    if (parsed == 0 && !empty_reason.empty()) return make_error(std::string(empty_reason));
-    return {};
-}
-
 }  // namespace
 
-bool ContentType::is(std::string_view type_name, std::string_view subtype_name) const {
-    return iequals(type, type_name) && iequals(subtype, subtype_name);
-}
+namespace grammar {
 
-Result<Via> parse_via(std::string_view element) {
-    Via via;
-    const std::string_view text = trim(element);
-    via.text = text;
+Status parse_via_at(std::string_view text, std::size_t& pos, Via& via) {
+    std::size_t i = skip_lws(text, pos);
+    const std::size_t start = i;
 
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport,
     // with SWS allowed around each slash.
     std::string_view* const parts[] = {&via.protocol_name, &via.protocol_version, &via.transport};
-    std::size_t i = 0;
     for (std::size_t part = 0; part < 3; ++part) {
         if (part > 0) {
             i = skip_lws(text, i);
             if (i >= text.size() || text[i] != '/') return make_error("Bad Via sent-protocol");
             i = skip_lws(text, i + 1);
         }
-        const std::size_t start = i;
+        const std::size_t part_start = i;
         i = skip_token(text, i);
-        if (i == start) return make_error("Bad Via sent-protocol");
-        *parts[part] = text.substr(start, i - start);
+        if (i == part_start) return make_error("Bad Via sent-protocol");
+        *parts[part] = text.substr(part_start, i - part_start);
     }
     const std::size_t host_start = skip_lws(text, i);
     if (host_start == i) return make_error("Bad Via sent-by");
@@ -107,8 +87,7 @@ Result<Via> parse_via(std::string_view element) {
         if (close == std::string_view::npos) return make_error("Bad Via sent-by");
         i = close + 1;
     } else {
-        while (i < text.size() && text[i] != ':' && text[i] != ';' && !is_lws(text[i]))
-            ++i;
+        i = chars::skip(text, i, chars::kHostName);
     }
     via.host = text.substr(host_start, i - host_start);
     const auto kind = grammar::classify_host(via.host);
@@ -118,18 +97,20 @@ Result<Via> parse_via(std::string_view element) {
     i = skip_lws(text, i);
     if (i < text.size() && text[i] == ':') {
         i = skip_lws(text, i + 1);
-        const std::size_t start = i;
-        while (i < text.size() && chars::is_digit(text[i]))
-            ++i;
-        const auto port = parse_uint(text.substr(start, i - start), 65535);
+        const std::size_t port_start = i;
+        i = chars::skip(text, i, chars::kDigit);
+        const auto port = parse_uint(text.substr(port_start, i - port_start), 65535);
         if (!port) return make_error("Bad Via port");
         via.port = static_cast<std::uint16_t>(*port);
     }
 
-    const std::string_view params = grammar::ltrim(text.substr(i));
-    if (!grammar::valid_header_params(params)) return make_error("Bad Via parameters");
-    via.params = Params(params, ';');
-    for (const Param& param : via.params) {
+    // One strict pass both checks the parameters and picks out the known ones.
+    const std::size_t params_start = skip_lws(text, i);
+    Param param;
+    while (true) {
+        const grammar::ParamScan scan = grammar::next_header_param(text, i, param);
+        if (scan == grammar::ParamScan::End) break;
+        if (scan == grammar::ParamScan::Error) return make_error("Bad Via parameters");
         if (iequals(param.name, "branch")) {
             if (!param.has_value || param.quoted) return make_error("Bad Via branch");
             via.branch = param.value;
@@ -158,18 +139,81 @@ Result<Via> parse_via(std::string_view element) {
             via.ttl = static_cast<std::uint8_t>(*ttl);
         }
     }
-    return via;
+    via.params = Params(trim(text.substr(params_start, i - params_start)), ';');
+    via.text = trim(text.substr(start, i - start));
+    pos = i;
+    return {};
+}
+
+Status parse_contact_at(std::string_view text, std::size_t& pos, Contact& contact) {
+    const std::size_t start = skip_lws(text, pos);
+    if (start < text.size() && text[start] == '*') {
+        const std::size_t after = skip_lws(text, start + 1);
+        if (after == text.size() || text[after] == ',') {
+            contact.wildcard = true;
+            contact.text = text.substr(start, 1);
+            pos = after;
+            return {};
+        }
+    }
+    auto on_param = [&contact](const Param& param) -> Status {
+        if (iequals(param.name, "expires")) {
+            const auto seconds = parse_delta_capped(param.value);
+            if (!seconds) return make_error("Bad Contact expires");
+            if (!contact.expires) contact.expires = *seconds;
+        } else if (iequals(param.name, "q")) {
+            if (!valid_qvalue(param.value)) return make_error("Bad Contact q");
+            if (contact.q.empty()) contact.q = param.value;
+        }
+        return {};
+    };
+    if (auto status = grammar::parse_name_addr_with(text, pos, contact, on_param); !status) {
+        return status;
+    }
+    return {};
+}
+
+}  // namespace grammar
+
+namespace {
+
+// Runs an element parser over the whole of `text`: a ',' after the element
+// means `text` held a list, not one element.
+template <typename T, typename ParseAt>
+Result<T> parse_single(std::string_view text, T& out, ParseAt parse_at) {
+    std::size_t pos = 0;
+    if (auto status = parse_at(text, pos, out); !status) return status.error();
+    if (pos != text.size()) return make_error("Unexpected ','");
+    return std::move(out);
+}
+
+}  // namespace
+
+bool ContentType::is(std::string_view type_name, std::string_view subtype_name) const {
+    return iequals(type, type_name) && iequals(subtype, subtype_name);
+}
+
+Result<Via> parse_via(std::string_view element) {
+    Via via;
+    return parse_single(element, via, grammar::parse_via_at);
 }
 
 Result<FromTo> parse_from_to(std::string_view value) {
-    auto address = parse_name_addr(value);
-    if (!address) return address.error();
     FromTo result;
-    static_cast<NameAddr&>(result) = *address;
-    if (auto tag = result.params.find("tag")) {
-        if (!tag->has_value || tag->quoted || !is_token(tag->value)) return make_error("Bad tag");
-        result.tag = tag->value;
+    std::size_t pos = 0;
+    bool has_tag = false;
+    auto on_param = [&](const Param& param) -> Status {
+        if (has_tag || !iequals(param.name, "tag")) return {};
+        if (!param.has_value || param.quoted || !is_token(param.value))
+            return make_error("Bad tag");
+        has_tag = true;
+        result.tag = param.value;
+        return {};
+    };
+    if (auto status = grammar::parse_name_addr_with(value, pos, result, on_param); !status) {
+        return status.error();
     }
+    if (pos != value.size()) return make_error("Unexpected ','");
     return result;
 }
 
@@ -193,24 +237,7 @@ Result<CSeq> parse_cseq(std::string_view value) {
 
 Result<Contact> parse_contact(std::string_view element) {
     Contact contact;
-    if (trim(element) == "*") {
-        contact.wildcard = true;
-        contact.text = trim(element);
-        return contact;
-    }
-    auto address = parse_name_addr(element);
-    if (!address) return address.error();
-    static_cast<NameAddr&>(contact) = *address;
-    if (auto expires = contact.params.find("expires")) {
-        const auto seconds = parse_delta_capped(expires->value);
-        if (!seconds) return make_error("Bad Contact expires");
-        contact.expires = *seconds;
-    }
-    if (auto q = contact.params.find("q")) {
-        if (!valid_qvalue(q->value)) return make_error("Bad Contact q");
-        contact.q = q->value;
-    }
-    return contact;
+    return parse_single(element, contact, grammar::parse_contact_at);
 }
 
 Result<ContentType> parse_content_type(std::string_view value) {
@@ -315,24 +342,25 @@ Result<std::uint32_t> parse_number(std::string_view value, std::uint32_t max) {
 }
 
 Status parse_via_list(std::string_view value, std::vector<Via>& out) {
-    return parse_list(value, out, parse_via, "Empty Via");
+    return grammar::parse_elements(value, out, grammar::parse_via_at, "Empty Via");
 }
 
 Status parse_contact_list(std::string_view value, std::vector<Contact>& out) {
-    return parse_list(value, out, parse_contact, "Empty Contact");
+    return grammar::parse_elements(value, out, grammar::parse_contact_at, "Empty Contact");
 }
 
 Status parse_name_addr_list(std::string_view value, std::vector<NameAddr>& out) {
-    return parse_list(value, out, parse_name_addr, "Empty address list");
+    return grammar::parse_elements(value, out, grammar::parse_name_addr_at, "Empty address list");
 }
 
 Status parse_token_list(std::string_view value, std::vector<std::string_view>& out) {
-    return parse_list(value, out,
-                      [](std::string_view element) -> Result<std::string_view> {
-                          if (!is_token(element)) return make_error("Bad token");
-                          return element;
-                      },
-                      {});
+    ValueSplitter splitter(value);
+    while (auto element = splitter.next()) {
+        if (!is_token(*element)) return make_error("Bad token");
+        out.push_back(*element);
+    }
+    if (splitter.error()) return make_error("Bad token");
+    return {};
 }
 
 }  // namespace tandem::sip

@@ -2,10 +2,14 @@
 
 #include <array>
 #include <cstring>
+#include <forward_list>
 #include <limits>
+#include <new>
+#include <type_traits>
 
 #include "base/strings.h"
 #include "sip/chars.h"
+#include "sip/grammar.h"
 
 namespace tandem::sip {
 namespace detail {
@@ -31,14 +35,52 @@ template <typename T>
 struct Slot {
     SlotState state = SlotState::Unparsed;
     std::optional<T> value;
-    std::string reason;
+    std::string_view reason;  // kept in MessageData::reasons
 };
 
-template <typename T>
-struct ListSlot {
+// The cached elements of a list header: the first N inline (the usual one or
+// two cost no allocation), any more on the heap.
+template <typename T, std::size_t N>
+class ListSlot {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+  public:
     SlotState state = SlotState::Unparsed;
-    std::vector<T> values;
-    std::string reason;
+    std::string_view reason;  // a string literal
+
+    T& emplace_back() {
+        if (size_ < N) return *new (&inline_.items[size_++]) T();
+        if (size_ == N) overflow_.assign(inline_.items, inline_.items + N);
+        ++size_;
+        return overflow_.emplace_back();
+    }
+    void pop_back() {
+        if (size_ > N) overflow_.pop_back();
+        --size_;
+    }
+    void clear() {
+        size_ = 0;
+        overflow_.clear();
+    }
+    std::span<const T> items() const {
+        if (size_ <= N) return std::span<const T>(inline_.items, size_);
+        return std::span<const T>(overflow_);
+    }
+
+  private:
+    // Left uninitialised until emplace_back() constructs an element.
+    union Storage {
+        Storage() {}  // NOLINT(modernize-use-equals-default): must not initialise
+        T items[N];
+    };
+    Storage inline_;
+    std::size_t size_ = 0;
+    std::vector<T> overflow_;
+};
+
+// How many bytes to allocate right behind a MessageData (see create()).
+struct TrailingBytes {
+    std::size_t count;
 };
 
 struct MessageData {
@@ -46,8 +88,28 @@ struct MessageData {
     // constructor leaves it to be written by the parser.
     MessageData() noexcept {}  // NOLINT(modernize-use-equals-default)
 
-    std::unique_ptr<char[]> storage;
+    // A MessageData with room for `size` message bytes right behind it: one
+    // allocation per message instead of two.
+    static std::unique_ptr<MessageData> create(std::size_t size) {
+        return std::unique_ptr<MessageData>(new (TrailingBytes{size}) MessageData());
+    }
+    char* trailing_bytes() { return reinterpret_cast<char*>(this + 1); }
+
+    static void* operator new(std::size_t size, TrailingBytes trailing) {
+        return ::operator new(size + trailing.count);
+    }
+    static void operator delete(void* block, TrailingBytes) noexcept { ::operator delete(block); }
+    static void operator delete(void* block) noexcept { ::operator delete(block); }
+
+    std::unique_ptr<char[]> storage;  // when parse() adopted the caller's buffer
     std::string_view bytes;
+    // Texts of parse errors of lazily parsed headers (rare; a list keeps
+    // their addresses stable for the views in the slots).
+    std::forward_list<std::string> reasons;
+    std::string_view keep_reason(std::string reason) {
+        reasons.push_front(std::move(reason));
+        return reasons.front();
+    }
 
     bool request = false;
     Method method = Method::Other;
@@ -81,10 +143,11 @@ struct MessageData {
     }
 
     Slot<Uri> request_uri;
-    ListSlot<Via> vias;
-    ListSlot<Contact> contacts;
-    ListSlot<NameAddr> routes;
-    ListSlot<NameAddr> record_routes;
+    Slot<Via> top_via;  // the first Via element, when asked before all of them
+    ListSlot<Via, 2> vias;
+    ListSlot<Contact, 1> contacts;
+    ListSlot<NameAddr, 1> routes;
+    ListSlot<NameAddr, 1> record_routes;
     Slot<FromTo> from;
     Slot<FromTo> to;
     Slot<CSeq> cseq;
@@ -110,6 +173,7 @@ using detail::MessageData;
 using detail::SlotState;
 
 bool is_sip_version(std::string_view text) {
+    if (text == "SIP/2.0") return true;  // nearly always
     // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT ("SIP" in any case).
     if (text.size() < 7 || !iequals(text.substr(0, 4), "SIP/")) return false;
     const std::size_t dot = text.find('.', 4);
@@ -235,7 +299,7 @@ Status build_index(MessageData& data) {
         entry.value_end = static_cast<std::uint32_t>(value_end);
         entry.name_size = static_cast<std::uint16_t>(name_size);
         entry.next_same = kNoLine;
-        entry.id = header_id(bytes.substr(pos, name_size));
+        entry.id = grammar::token_header_id(bytes.substr(pos, name_size));
 
         const auto slot = static_cast<std::size_t>(entry.id);
         if (last_line_of[slot] == kNoLine) {
@@ -250,7 +314,7 @@ Status build_index(MessageData& data) {
 }
 
 template <typename T, typename Parse>
-Parsed<T> lazy_single(const MessageData& data, detail::Slot<T>& slot, HeaderId id, Parse parse) {
+Parsed<T> lazy_single(MessageData& data, detail::Slot<T>& slot, HeaderId id, Parse parse) {
     if (slot.state == SlotState::Unparsed) {
         const std::size_t index = data.first_of(id);
         if (index == std::string_view::npos) {
@@ -261,7 +325,7 @@ Parsed<T> lazy_single(const MessageData& data, detail::Slot<T>& slot, HeaderId i
                 slot.value.emplace(std::move(*result));
                 slot.state = SlotState::Ok;
             } else {
-                slot.reason = result.error().reason;
+                slot.reason = data.keep_reason(result.error().reason);
                 slot.state = SlotState::Failed;
             }
         }
@@ -276,25 +340,25 @@ Parsed<T> lazy_single(const MessageData& data, detail::Slot<T>& slot, HeaderId i
     }
 }
 
-template <typename T, typename ParseList>
-Result<std::span<const T>> lazy_list(const MessageData& data, detail::ListSlot<T>& slot,
-                                     HeaderId id, ParseList parse_list,
-                                     std::string_view reason_prefix) {
+template <typename T, std::size_t N, typename ParseAt>
+Result<std::span<const T>> lazy_list(const MessageData& data, detail::ListSlot<T, N>& slot,
+                                     HeaderId id, ParseAt parse_at, std::string_view reason) {
     if (slot.state == SlotState::Unparsed) {
         slot.state = SlotState::Ok;
         for (std::size_t index = data.first_of(id); index != std::string_view::npos;) {
             const IndexEntry& entry = data.line(index);
-            if (auto status = parse_list(data.value_of(entry), slot.values); !status) {
-                slot.reason = std::string(reason_prefix);
+            const std::string_view value = data.value_of(entry);
+            if (!grammar::parse_elements(value, slot, parse_at, reason)) {
+                slot.reason = reason;
                 slot.state = SlotState::Failed;
-                slot.values.clear();
+                slot.clear();
                 break;
             }
             index = entry.next_same == kNoLine ? std::string_view::npos : entry.next_same;
         }
     }
-    if (slot.state == SlotState::Failed) return make_error(slot.reason);
-    return std::span<const T>(slot.values);
+    if (slot.state == SlotState::Failed) return make_error(std::string(slot.reason));
+    return slot.items();
 }
 
 Result<std::uint32_t> parse_max_forwards(std::string_view value) {
@@ -316,16 +380,21 @@ Message::~Message() = default;
 
 Result<Message> Message::parse(std::string_view bytes) {
     if (bytes.size() > kMaxMessageBytes) return make_error("Message too large", 513);
-    auto storage = std::make_unique_for_overwrite<char[]>(bytes.size() == 0 ? 1 : bytes.size());
-    if (!bytes.empty()) std::memcpy(storage.get(), bytes.data(), bytes.size());
-    return parse(std::move(storage), bytes.size());
+    auto data = MessageData::create(bytes.size());
+    if (!bytes.empty()) std::memcpy(data->trailing_bytes(), bytes.data(), bytes.size());
+    data->bytes = std::string_view(data->trailing_bytes(), bytes.size());
+    return finish_parse(std::move(data));
 }
 
 Result<Message> Message::parse(std::unique_ptr<char[]> bytes, std::size_t size) {
     if (size > kMaxMessageBytes) return make_error("Message too large", 513);
-    auto data = std::make_unique<MessageData>();
+    auto data = MessageData::create(0);
     data->storage = std::move(bytes);
     data->bytes = std::string_view(data->storage.get(), size);
+    return finish_parse(std::move(data));
+}
+
+Result<Message> Message::finish_parse(std::unique_ptr<detail::MessageData> data) {
     if (auto status = build_index(*data); !status) return status.error();
 
     // The body Content-Length announces; a longer datagram is cut to it
@@ -382,7 +451,7 @@ Parsed<Uri> Message::request_uri() const {
             slot.value.emplace(*uri);
             slot.state = SlotState::Ok;
         } else {
-            slot.reason = uri.error().reason;
+            slot.reason = data_->keep_reason(uri.error().reason);
             slot.state = SlotState::Failed;
         }
     }
@@ -496,27 +565,63 @@ Message::HeaderRange::Iterator& Message::HeaderRange::Iterator::operator++() {
 // ---- structured headers ------------------------------------------------------------
 
 Result<std::span<const Via>> Message::vias() const {
-    return lazy_list(*data_, data_->vias, HeaderId::Via, parse_via_list, "Bad Via");
+    return lazy_list(*data_, data_->vias, HeaderId::Via, grammar::parse_via_at, "Bad Via");
 }
 
 Parsed<Via> Message::top_via() const {
-    auto list = vias();
-    if (!list) return Parsed<Via>::failure(data_->vias.reason);
-    if (list->empty()) return {};
-    return Parsed<Via>::of(&list->front());
+    MessageData& data = *data_;
+    if (data.vias.state != SlotState::Unparsed) {
+        const auto list = data.vias.items();
+        if (data.vias.state == SlotState::Failed) return Parsed<Via>::failure(data.vias.reason);
+        if (list.empty()) return {};
+        return Parsed<Via>::of(&list.front());
+    }
+    // Only the first element: a proxy matching a transaction needs no more.
+    auto& slot = data.top_via;
+    if (slot.state == SlotState::Unparsed) {
+        const std::size_t index = data.first_of(HeaderId::Via);
+        if (index == std::string_view::npos) {
+            slot.state = SlotState::Absent;
+        } else {
+            const std::string_view value = data.value_of(data.line(index));
+            std::size_t pos = 0;
+            while (pos < value.size() && (value[pos] == ',' || chars::is_lws(value[pos])))
+                ++pos;
+            Via via;
+            const bool parsed = grammar::parse_via_at(value, pos, via).ok() &&
+                                (pos == value.size() || value[pos] == ',');
+            if (parsed) {
+                slot.value = via;
+                slot.state = SlotState::Ok;
+            } else {
+                slot.reason = "Bad Via";
+                slot.state = SlotState::Failed;
+            }
+        }
+    }
+    switch (slot.state) {
+        case SlotState::Ok:
+            return Parsed<Via>::of(&*slot.value);
+        case SlotState::Failed:
+            return Parsed<Via>::failure(slot.reason);
+        default:
+            return {};
+    }
 }
 
 Result<std::span<const Contact>> Message::contacts() const {
-    return lazy_list(*data_, data_->contacts, HeaderId::Contact, parse_contact_list, "Bad Contact");
+    return lazy_list(*data_, data_->contacts, HeaderId::Contact, grammar::parse_contact_at,
+                     "Bad Contact");
 }
 
 Result<std::span<const NameAddr>> Message::routes() const {
-    return lazy_list(*data_, data_->routes, HeaderId::Route, parse_name_addr_list, "Bad Route");
+    return lazy_list(*data_, data_->routes, HeaderId::Route, grammar::parse_name_addr_at,
+                     "Bad Route");
 }
 
 Result<std::span<const NameAddr>> Message::record_routes() const {
-    return lazy_list(*data_, data_->record_routes, HeaderId::RecordRoute, parse_name_addr_list,
-                     "Bad Record-Route");
+    return lazy_list(*data_, data_->record_routes, HeaderId::RecordRoute,
+                     grammar::parse_name_addr_at, "Bad Record-Route");
 }
 
 Parsed<FromTo> Message::from() const {

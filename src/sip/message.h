@@ -144,6 +144,9 @@ class Message {
     // List headers: every element of every line, in order; an empty span when
     // the header is absent; an error when any element is malformed.
     Result<std::span<const Via>> vias() const;
+    // The first Via element. Asked before vias(), it parses only that element
+    // (what a proxy needs to match a transaction), so it can succeed where
+    // vias() later reports a malformed element further down.
     Parsed<Via> top_via() const;
     Result<std::span<const Contact>> contacts() const;
     Result<std::span<const NameAddr>> routes() const;
@@ -220,6 +223,7 @@ class Message {
 
   private:
     explicit Message(std::unique_ptr<detail::MessageData> data);
+    static Result<Message> finish_parse(std::unique_ptr<detail::MessageData> data);
     std::unique_ptr<detail::MessageData> data_;
 };
 

@@ -11,12 +11,6 @@ namespace {
 
 using grammar::skip_quoted;
 
-std::size_t skip_lws(std::string_view text, std::size_t i) {
-    while (i < text.size() && is_lws(text[i]))
-        ++i;
-    return i;
-}
-
 }  // namespace
 
 // ---- Params -------------------------------------------------------------
@@ -27,9 +21,10 @@ Params::Iterator::Iterator(std::string_view rest, char separator)
 }
 
 Params::Iterator& Params::Iterator::operator++() {
-    std::string_view text = rest_;
+    const std::string_view text = rest_;
+    const char separator = separator_;
     std::size_t i = 0;
-    while (i < text.size() && (text[i] == separator_ || is_lws(text[i])))
+    while (i < text.size() && (text[i] == separator || chars::is_lws(text[i])))
         ++i;
     if (i >= text.size()) {
         at_end_ = true;
@@ -39,13 +34,14 @@ Params::Iterator& Params::Iterator::operator++() {
     }
     Param param;
     const std::size_t name_start = i;
-    while (i < text.size() && text[i] != '=' && text[i] != separator_ && !is_lws(text[i]))
+    while (i < text.size() && text[i] != '=' && text[i] != separator && !chars::is_lws(text[i])) {
         ++i;
+    }
     param.name = text.substr(name_start, i - name_start);
-    std::size_t after_name = skip_lws(text, i);
+    const std::size_t after_name = chars::skip(text, i, chars::kLws);
     if (after_name < text.size() && text[after_name] == '=') {
         param.has_value = true;
-        i = skip_lws(text, after_name + 1);
+        i = chars::skip(text, after_name + 1, chars::kLws);
         if (i < text.size() && text[i] == '"') {
             const std::size_t end = skip_quoted(text, i);
             param.quoted = true;
@@ -54,18 +50,18 @@ Params::Iterator& Params::Iterator::operator++() {
                 param.value = text.substr(i + 1);
                 i = text.size();
             } else {
-                param.value = text.substr(i + 1, end - 1 - (i + 1));
+                param.value = text.substr(i + 1, end - i - 2);
                 i = end;
             }
         } else {
             const std::size_t value_start = i;
-            while (i < text.size() && text[i] != separator_ && !is_lws(text[i]))
+            while (i < text.size() && text[i] != separator && !chars::is_lws(text[i]))
                 ++i;
             param.value = text.substr(value_start, i - value_start);
         }
     }
     // Anything else up to the next separator is not part of this parameter.
-    while (i < text.size() && text[i] != separator_) {
+    while (i < text.size() && text[i] != separator) {
         if (text[i] == '"') {
             i = std::min(skip_quoted(text, i), text.size());
         } else {
@@ -110,19 +106,28 @@ std::optional<std::string_view> Params::get(std::string_view name) const {
 // ---- ValueSplitter --------------------------------------------------------
 
 std::optional<std::string_view> ValueSplitter::next() {
+    const std::string_view text = rest_;
     std::size_t i = 0;
-    while (i < rest_.size() && (rest_[i] == ',' || is_lws(rest_[i])))
+    while (i < text.size() && (text[i] == ',' || chars::is_lws(text[i])))
         ++i;
-    if (i >= rest_.size()) {
+    if (i >= text.size()) {
         rest_ = {};
         return std::nullopt;
     }
     const std::size_t start = i;
     bool in_angle = false;
-    while (i < rest_.size()) {
-        const char c = rest_[i];
-        if (c == '"' && !in_angle) {
-            const std::size_t end = skip_quoted(rest_, i);
+    while (true) {
+        i = chars::skip_not(text, i, chars::kSplit);
+        if (i >= text.size()) break;
+        const char c = text[i];
+        if (c == ',') {
+            if (!in_angle) break;
+        } else if (c == '<') {
+            in_angle = true;
+        } else if (c == '>') {
+            in_angle = false;
+        } else if (!in_angle) {  // '"'
+            const std::size_t end = skip_quoted(text, i);
             if (end == std::string_view::npos) {
                 error_ = true;
                 rest_ = {};
@@ -131,13 +136,6 @@ std::optional<std::string_view> ValueSplitter::next() {
             i = end;
             continue;
         }
-        if (c == '<') {
-            in_angle = true;
-        } else if (c == '>') {
-            in_angle = false;
-        } else if (c == ',' && !in_angle) {
-            break;
-        }
         ++i;
     }
     if (in_angle) {
@@ -145,9 +143,8 @@ std::optional<std::string_view> ValueSplitter::next() {
         rest_ = {};
         return std::nullopt;
     }
-    const std::string_view element = trim(rest_.substr(start, i - start));
-    rest_ = rest_.substr(i);
-    return element;
+    rest_ = text.substr(i);
+    return trim(text.substr(start, i - start));
 }
 
 // ---- small helpers ---------------------------------------------------------

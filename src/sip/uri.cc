@@ -31,39 +31,36 @@ bool valid_opaque(std::string_view text) {
     return true;
 }
 
-// ";name[=value]" repeated: every name and value in `allowed` or escaped.
-bool valid_uri_params(std::string_view text, std::uint16_t allowed) {
-    Params params(text, ';');
-    if (text.empty()) return true;
-    if (text.front() != ';') return false;
-    // Every separator must introduce a non-empty parameter.
-    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-        if (text[i] == ';' && (text[i + 1] == ';' || text[i + 1] == '=')) return false;
+// *( ";" name [ "=" value ] ) from text[i]: names and values of `allowed`
+// characters or %HH escapes, neither empty. Returns where the parameters end
+// (the end of `text` or a '?'), npos when they are malformed.
+std::size_t scan_uri_params(std::string_view text, std::size_t i, std::uint16_t allowed) {
+    while (i < text.size() && text[i] != '?') {
+        if (text[i] != ';') return std::string_view::npos;
+        const std::size_t name_start = ++i;
+        i = chars::skip_escaped(text, i, allowed);
+        if (i == name_start) return std::string_view::npos;
+        if (i < text.size() && text[i] == '=') {
+            const std::size_t value_start = ++i;
+            i = chars::skip_escaped(text, i, allowed);
+            if (i == value_start) return std::string_view::npos;
+        }
     }
-    if (text.back() == ';') return false;
-    for (const Param& param : params) {
-        if (param.quoted || !chars::all_escaped(param.name, allowed)) return false;
-        if (param.has_value && !chars::all_escaped(param.value, allowed)) return false;
-        if (param.has_value && param.value.empty()) return false;
-    }
-    return true;
+    return i;
 }
 
-// "name=value" separated by '&'.
+// name "=" [ value ] *( "&" name "=" [ value ] )
 bool valid_uri_headers(std::string_view text) {
-    if (text.empty()) return false;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find('&', start);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view header = text.substr(start, end - start);
-        const std::size_t equals = header.find('=');
-        if (equals == std::string_view::npos || equals == 0) return false;
-        if (!chars::all_escaped(header.substr(0, equals), kHeaderChars)) return false;
-        if (!chars::all_escaped(header.substr(equals + 1), kHeaderChars)) return false;
-        start = end + 1;
+    std::size_t i = 0;
+    while (true) {
+        const std::size_t name_start = i;
+        i = chars::skip_escaped(text, i, kHeaderChars);
+        if (i == name_start || i >= text.size() || text[i] != '=') return false;
+        i = chars::skip_escaped(text, i + 1, kHeaderChars);
+        if (i == text.size()) return true;
+        if (text[i] != '&') return false;
+        ++i;
     }
-    return true;
 }
 
 // tel: global numbers ("+1-201-555-0123") and local ones ("7042;phone-context=...").
@@ -76,7 +73,7 @@ bool valid_tel_number(std::string_view number) {
     return true;
 }
 
-Result<Uri> parse_sip_parts(Uri uri, std::string_view rest) {
+Status parse_sip_parts(std::string_view rest, Uri& uri) {
     const std::size_t at = rest.find('@');
     if (at != std::string_view::npos) {
         const std::string_view userinfo = rest.substr(0, at);
@@ -101,8 +98,7 @@ Result<Uri> parse_sip_parts(Uri uri, std::string_view rest) {
         if (close == std::string_view::npos) return make_error("Bad URI host");
         i = close + 1;
     } else {
-        while (i < rest.size() && rest[i] != ':' && rest[i] != ';' && rest[i] != '?')
-            ++i;
+        i = chars::skip(rest, 0, chars::kHostName);
     }
     uri.host = rest.substr(0, i);
     const auto kind = grammar::classify_host(uri.host);
@@ -111,24 +107,22 @@ Result<Uri> parse_sip_parts(Uri uri, std::string_view rest) {
 
     if (i < rest.size() && rest[i] == ':') {
         const std::size_t start = ++i;
-        while (i < rest.size() && rest[i] != ';' && rest[i] != '?')
-            ++i;
+        i = chars::skip(rest, i, chars::kDigit);
         const auto port = parse_uint(rest.substr(start, i - start), 65535);
         if (!port) return make_error("Bad URI port");
         uri.port = static_cast<std::uint16_t>(*port);
     }
+    if (i < rest.size() && rest[i] != ';' && rest[i] != '?') return make_error("Bad URI host");
 
-    const std::size_t question = rest.find('?', i);
-    const std::string_view params =
-        rest.substr(i, question == std::string_view::npos ? std::string_view::npos : question - i);
-    if (!valid_uri_params(params, kParamChars)) return make_error("Bad URI parameter");
-    uri.params = Params(params, ';');
-    if (question != std::string_view::npos) {
-        const std::string_view headers = rest.substr(question + 1);
+    const std::size_t params_end = scan_uri_params(rest, i, kParamChars);
+    if (params_end == std::string_view::npos) return make_error("Bad URI parameter");
+    uri.params = Params(rest.substr(i, params_end - i), ';');
+    if (params_end < rest.size()) {  // at '?'
+        const std::string_view headers = rest.substr(params_end + 1);
         if (!valid_uri_headers(headers)) return make_error("Bad URI header");
         uri.headers = Params(headers, '&');
     }
-    return uri;
+    return {};
 }
 
 bool is_visual_separator(char c) {
@@ -196,8 +190,9 @@ std::string_view Uri::host_address() const {
     return host;
 }
 
-Result<Uri> parse_uri(std::string_view text) {
-    Uri uri;
+namespace grammar {
+
+Status parse_uri_into(std::string_view text, Uri& uri) {
     uri.text = text;
     const std::size_t colon = text.find(':');
     if (colon == std::string_view::npos || !valid_scheme(text.substr(0, colon))) {
@@ -205,7 +200,7 @@ Result<Uri> parse_uri(std::string_view text) {
     }
     uri.scheme_text = text.substr(0, colon);
     const std::string_view rest = text.substr(colon + 1);
-    if (iequals(uri.scheme_text, "sip")) {
+    if (uri.scheme_text == "sip" || iequals(uri.scheme_text, "sip")) {
         uri.scheme = UriScheme::Sip;
     } else if (iequals(uri.scheme_text, "sips")) {
         uri.scheme = UriScheme::Sips;
@@ -214,7 +209,7 @@ Result<Uri> parse_uri(std::string_view text) {
     } else {
         if (!valid_opaque(rest)) return make_error("Bad URI");
         uri.opaque = rest;
-        return uri;
+        return {};
     }
 
     if (uri.scheme == UriScheme::Tel) {
@@ -223,12 +218,22 @@ Result<Uri> parse_uri(std::string_view text) {
         if (!valid_tel_number(uri.user)) return make_error("Bad telephone number");
         if (semicolon != std::string_view::npos) {
             const std::string_view params = rest.substr(semicolon);
-            if (!valid_uri_params(params, kParamChars)) return make_error("Bad URI parameter");
+            if (scan_uri_params(params, 0, kParamChars) != params.size()) {
+                return make_error("Bad URI parameter");
+            }
             uri.params = Params(params, ';');
         }
-        return uri;
+        return {};
     }
-    return parse_sip_parts(uri, rest);
+    return parse_sip_parts(rest, uri);
+}
+
+}  // namespace grammar
+
+Result<Uri> parse_uri(std::string_view text) {
+    Uri uri;
+    if (auto status = grammar::parse_uri_into(text, uri); !status) return status.error();
+    return uri;
 }
 
 bool uri_equivalent(const Uri& a, const Uri& b) {
@@ -252,58 +257,75 @@ bool uri_equivalent(const Uri& a, const Uri& b) {
     return same_param_set(a.headers, b.headers, true);
 }
 
-Result<NameAddr> parse_name_addr(std::string_view text) {
-    NameAddr result;
-    text = trim(text);
-    result.text = text;
-    if (text.empty()) return make_error("Empty address");
+namespace grammar {
 
-    std::size_t uri_start = 0;
-    if (text.front() == '"') {
-        const std::size_t end = grammar::skip_quoted(text, 0);
+Status parse_name_addr_head(std::string_view text, std::size_t& pos, NameAddr& out) {
+    std::size_t i = chars::skip(text, pos, chars::kLws);
+    if (i >= text.size() || text[i] == ',') return make_error("Empty address");
+
+    std::size_t uri_open = std::string_view::npos;  // the '<', when there is one
+    if (text[i] == '"') {
+        const std::size_t end = skip_quoted(text, i);
         if (end == std::string_view::npos) return make_error("Unterminated display name");
-        result.display_name = text.substr(1, end - 2);
-        result.display_name_quoted = true;
-        uri_start = end;
-        while (uri_start < text.size() && is_lws(text[uri_start]))
-            ++uri_start;
-        if (uri_start >= text.size() || text[uri_start] != '<') {
+        out.display_name = text.substr(i + 1, end - i - 2);
+        out.display_name_quoted = true;
+        uri_open = chars::skip(text, end, chars::kLws);
+        if (uri_open >= text.size() || text[uri_open] != '<') {
             return make_error("Missing <URI> after display name");
         }
     } else {
-        uri_start = text.find('<');
-        if (uri_start != std::string_view::npos) {
-            result.display_name = trim(text.substr(0, uri_start));
-            if (!grammar::valid_token_display_name(result.display_name)) {
-                return make_error("Bad display name");
-            }
+        // Tokens (a display name) up to '<', or else a bare addr-spec.
+        std::size_t j = i;
+        while (j < text.size() && text[j] != '<' &&
+               (chars::is_token_char(text[j]) || chars::is_lws(text[j]) ||
+                static_cast<unsigned char>(text[j]) >= 0x80)) {
+            ++j;
+        }
+        if (j < text.size() && text[j] == '<') {
+            out.display_name = trim(text.substr(i, j - i));
+            uri_open = j;
         }
     }
 
-    std::string_view after;
-    if (uri_start != std::string_view::npos) {
-        const std::size_t close = text.find('>', uri_start);
+    if (uri_open != std::string_view::npos) {
+        const std::size_t close = text.find('>', uri_open);
         if (close == std::string_view::npos) return make_error("Missing '>'");
-        auto uri = parse_uri(text.substr(uri_start + 1, close - uri_start - 1));
-        if (!uri) return uri.error();
-        result.uri = *uri;
-        result.bracketed = true;
-        after = text.substr(close + 1);
+        if (auto status = parse_uri_into(text.substr(uri_open + 1, close - uri_open - 1), out.uri);
+            !status) {
+            return status;
+        }
+        out.bracketed = true;
+        i = close + 1;
     } else {
-        // addr-spec: the URI ends at the first ';' or LWS; what follows is
+        // addr-spec: the URI ends at ';', ',' or LWS; what follows ';' is
         // header parameters.
-        std::size_t end = 0;
-        while (end < text.size() && text[end] != ';' && !is_lws(text[end]))
+        std::size_t end = i;
+        while (end < text.size() && text[end] != ';' && text[end] != ',' &&
+               !chars::is_lws(text[end])) {
             ++end;
-        auto uri = parse_uri(text.substr(0, end));
-        if (!uri) return uri.error();
-        if (!uri->headers.raw().empty()) return make_error("URI with headers needs <>");
-        result.uri = *uri;
-        after = text.substr(end);
+        }
+        if (auto status = parse_uri_into(text.substr(i, end - i), out.uri); !status) return status;
+        if (!out.uri.headers.raw().empty()) return make_error("URI with headers needs <>");
+        i = end;
     }
-    after = grammar::ltrim(after);
-    if (!grammar::valid_header_params(after)) return make_error("Bad address parameters");
-    result.params = Params(after, ';');
+
+    pos = i;
+    return {};
+}
+
+Status parse_name_addr_at(std::string_view text, std::size_t& pos, NameAddr& out) {
+    return parse_name_addr_with(text, pos, out, [](const Param&) { return Status(); });
+}
+
+}  // namespace grammar
+
+Result<NameAddr> parse_name_addr(std::string_view text) {
+    NameAddr result;
+    std::size_t pos = 0;
+    if (auto status = grammar::parse_name_addr_at(text, pos, result); !status) {
+        return status.error();
+    }
+    if (pos != text.size()) return make_error("Unexpected ',' in address");
     return result;
 }
 
