@@ -194,16 +194,27 @@ std::string unescape(std::string_view text) {
 }
 
 bool escaped_equal(std::string_view a, std::string_view b, bool ignore_case) {
+    // A reserved character keeps its meaning only unescaped (RFC 3261 section
+    // 19.1.4): "%3B" and ";" differ, "%61" and "a" do not.
+    static constexpr std::string_view kReserved = ";/?:@&=+$,";
+    const auto next = [](std::string_view text, std::size_t& i, bool& escaped_reserved) {
+        const std::size_t start = i;
+        const char c = next_decoded(text, i);
+        escaped_reserved = i - start == 3 && kReserved.find(c) != std::string_view::npos;
+        return c;
+    };
     std::size_t i = 0;
     std::size_t j = 0;
     while (i < a.size() && j < b.size()) {
-        char x = next_decoded(a, i);
-        char y = next_decoded(b, j);
+        bool x_reserved = false;
+        bool y_reserved = false;
+        char x = next(a, i, x_reserved);
+        char y = next(b, j, y_reserved);
         if (ignore_case) {
             x = ascii_lower(x);
             y = ascii_lower(y);
         }
-        if (x != y) return false;
+        if (x != y || x_reserved != y_reserved) return false;
     }
     return i == a.size() && j == b.size();
 }

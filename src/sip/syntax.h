@@ -111,7 +111,9 @@ std::string unquote(std::string_view quoted_content);
 // Decodes %HH escapes; a '%' not followed by two hex digits is kept as is.
 std::string unescape(std::string_view text);
 
-// Compares two texts after %HH decoding, without allocating. With
+// Compares two texts after %HH decoding, without allocating, as RFC 3261
+// section 19.1.4 compares URI parts: an escaped unreserved character equals
+// the character, an escaped reserved one (";/?:@&=+$,") does not. With
 // `ignore_case` ASCII letters compare case-insensitively.
 bool escaped_equal(std::string_view a, std::string_view b, bool ignore_case);
 
