@@ -1,5 +1,6 @@
 #include "sip/message.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <forward_list>
@@ -193,15 +194,12 @@ Status parse_first_line(MessageData& data) {
             return make_error("Bad status line");
         }
         data.version = line.substr(0, space);
-        const std::string_view code = line.substr(space + 1, 3);
+        const std::size_t code_end = std::min(line.find(' ', space + 1), line.size());
+        const std::string_view code = line.substr(space + 1, code_end - space - 1);
         const auto status = parse_uint(code, 699);
         if (code.size() != 3 || !status || *status < 100) return make_error("Bad status code");
         data.status = static_cast<int>(*status);
-        const std::string_view rest = line.substr(space + 4);
-        if (!rest.empty()) {
-            if (rest.front() != ' ') return make_error("Bad status line");
-            data.reason_phrase = rest.substr(1);
-        }
+        if (code_end < line.size()) data.reason_phrase = line.substr(code_end + 1);
         for (char c : data.reason_phrase) {
             const auto byte = static_cast<unsigned char>(c);
             if (byte < 0x20 && c != '\t') return make_error("Bad reason phrase");
