@@ -233,6 +233,7 @@ struct EditApplier {
         std::string_view name;
         std::string_view value;
         std::string_view raw;  // original bytes; empty for new or changed lines
+        bool dropped = false;  // a duplicate Content-Length, left out
     };
 
     explicit EditApplier(const EditList& list) : edits(list), message(*list.base_) {
@@ -393,15 +394,14 @@ struct EditApplier {
                     !lines[i].raw.empty() && parse_uint(trim(lines[i].value)) == body.size();
                 if (!right) lines[i] = new_line(HeaderId::ContentLength, {}, length);
             } else {
-                lines[i].id = HeaderId::Other;  // marks a duplicate to skip
-                lines[i].name = {};
+                lines[i].dropped = true;
             }
         }
         const Line appended_length = new_line(HeaderId::ContentLength, {}, length);
 
         std::size_t total = head_line.size() + (first_line_changed ? kCrlf.size() : 0);
         for (const Line& line : lines) {
-            if (!line.name.empty()) total += line_size(line);
+            if (!line.dropped) total += line_size(line);
         }
         if (length_at == lines.size()) total += line_size(appended_length);
         total += kCrlf.size() + body.size();
@@ -418,7 +418,7 @@ struct EditApplier {
             }
         };
         for (const Line& line : lines) {
-            if (!line.name.empty()) emit(line);
+            if (!line.dropped) emit(line);
         }
         if (length_at == lines.size()) emit(appended_length);
         out.append(kCrlf).append(body);
