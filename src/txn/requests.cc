@@ -49,9 +49,10 @@ Result<std::string> build_cancel(const sip::Message& invite, std::string_view re
 }
 
 std::optional<int> status_of(std::string_view response) {
+    // The version token compares case-insensitively (RFC 3261 7.1).
     constexpr std::string_view kVersion = "SIP/2.0 ";
-    if (response.size() < kVersion.size() + 3 || !iequals(response.substr(0, 7), "SIP/2.0") ||
-        response[7] != ' ') {
+    if (response.size() < kVersion.size() + 3 ||
+        !iequals(response.substr(0, kVersion.size()), kVersion)) {
         return std::nullopt;
     }
     const auto code = parse_uint(response.substr(kVersion.size(), 3));
