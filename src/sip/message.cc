@@ -231,6 +231,12 @@ std::size_t find_newline(std::string_view bytes, std::size_t from) {
     return static_cast<std::size_t>(static_cast<const char*>(found) - bytes.data());
 }
 
+// A CR anywhere but right before the LF that ends a line: other parsers may
+// take it for a line end, so a proxy must not pass it on as part of a value.
+bool contains_cr(std::string_view bytes, std::size_t begin, std::size_t end) {
+    return end > begin && std::memchr(bytes.data() + begin, '\r', end - begin) != nullptr;
+}
+
 Status build_index(MessageData& data) {
     const std::string_view bytes = data.bytes;
     data.first_line_of.fill(kNoLine);
@@ -261,6 +267,7 @@ Status build_index(MessageData& data) {
         // A line that starts with whitespace would continue the previous one,
         // but the first header has nothing to continue.
         if (chars::is_ws(bytes[pos])) return make_error("Bad header line");
+        if (contains_cr(bytes, pos, line_end)) return make_error("Bad header line");
         // Folding: following lines that start with SP or HTAB belong here.
         std::size_t raw_end = newline + 1;
         while (raw_end < bytes.size() && chars::is_ws(bytes[raw_end])) {
@@ -268,6 +275,7 @@ Status build_index(MessageData& data) {
             if (newline == std::string_view::npos) return make_error("Missing end of headers");
             line_end = newline;
             if (bytes[line_end - 1] == '\r') --line_end;
+            if (contains_cr(bytes, raw_end, line_end)) return make_error("Bad header line");
             raw_end = newline + 1;
         }
 

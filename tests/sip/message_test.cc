@@ -142,6 +142,11 @@ TEST(MessageParse, HeaderLineRejections) {
     EXPECT_EQ(error_of("OPTIONS sip:a@b SIP/2.0\r\n: value\r\n\r\n"), "Bad header line");
     EXPECT_EQ(error_of("OPTIONS sip:a@b SIP/2.0\r\n Folded: first\r\n\r\n"), "Bad header line");
     EXPECT_EQ(error_of("OPTIONS sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n"), "Bad header line");
+    // A lone CR inside a value could end the line for another parser.
+    EXPECT_EQ(error_of("OPTIONS sip:a@b SIP/2.0\r\nSubject: a\rInjected: b\r\n\r\n"),
+              "Bad header line");
+    EXPECT_EQ(error_of("OPTIONS sip:a@b SIP/2.0\r\nSubject: a\r\n b\rc\r\n\r\n"),
+              "Bad header line");
 }
 
 TEST(MessageParse, EveryCompactForm) {
