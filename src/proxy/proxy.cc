@@ -145,6 +145,17 @@ std::size_t Proxy::transactions_in_flight() const {
     return static_cast<std::size_t>(stats.server_transactions + stats.client_transactions);
 }
 
+std::size_t Proxy::unanswered_requests() const {
+    std::size_t count = 0;
+    for (const auto& [key, relay] : relays_) {
+        if (relay.server_alive && !relay.final_sent && !relay.branches.empty()) ++count;
+    }
+    for (const auto& [key, generated] : generated_) {
+        if (!generated.answered) ++count;
+    }
+    return count;
+}
+
 // ---------------------------------------------------------------------------
 // Requests
 
@@ -975,7 +986,8 @@ void Proxy::on_generated_response(txn::ClientTransaction transaction, Generated&
     const int status = response.message.status_code();
     if (status < 200) return;
     dialog::Dialog* dialog = dialogs_.find(generated.dialog);
-    const bool first_final = generated.ack.empty();
+    const bool first_final = !generated.answered;
+    generated.answered = true;
     if (status < 300 && generated.method == sip::Method::Invite &&
         response.origin == txn::ResponseOrigin::network) {
         if (generated.ack.empty() && dialog != nullptr) {
@@ -992,9 +1004,10 @@ void Proxy::on_generated_response(txn::ClientTransaction transaction, Generated&
         if (!generated.ack.empty()) {
             (void)transport_.send(generated.destination, generated.ack, generated.send_options);
         }
-        if (!first_final) return;  // a retransmitted 2xx
     }
-    if (dialog == nullptr) return;
+    // A retransmitted final (a 2xx; other finals are absorbed below us) was
+    // accounted for the first time.
+    if (!first_final || dialog == nullptr) return;
     if (response.origin == txn::ResponseOrigin::network) {
         auto outcome = dialog->on_request_reply(response.message, generated.towards);
         if (outcome) emit(*dialog, outcome->state_change);

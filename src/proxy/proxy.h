@@ -100,8 +100,13 @@ class Proxy final : public txn::TransactionUser {
     // Shutting down: new requests outside dialogs are answered 503; requests
     // within dialogs, CANCELs, ACKs and responses still pass.
     void stop_accepting() { draining_ = true; }
-    // Transactions still running (server and client, Tandem's own included).
+    // Transactions still running (server and client, Tandem's own included),
+    // those that only linger to absorb retransmissions too.
     std::size_t transactions_in_flight() const;
+    // Requests still waiting for their final answer: relayed ones whose
+    // caller has no final reply yet, and Tandem's own without one. What a
+    // shutdown waits for.
+    std::size_t unanswered_requests() const;
 
     // ---- script functions (see proxy_module.h) --------------------------
     // Each checks that it is called for the message the proxy is routing.
@@ -199,7 +204,8 @@ class Proxy final : public txn::TransactionUser {
         sip::Method method = sip::Method::Other;
         transport::Endpoint destination;
         transport::SendOptions send_options;
-        std::string ack;  // the ACK of a 2xx to a re-INVITE, resent for its retransmissions
+        std::string ack;        // the ACK of a 2xx to a re-INVITE, resent for its retransmissions
+        bool answered = false;  // a final response arrived
     };
 
     // The route running now, and what its script functions decided.

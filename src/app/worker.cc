@@ -1,0 +1,261 @@
+#include "app/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <asio/post.hpp>
+#include <string>
+
+#include "proxy/call_id.h"
+#include "proxy/proxy_module.h"
+#include "sip/message.h"
+#include "sip/validate.h"
+
+namespace tandem::app {
+namespace {
+
+// A received message copied for the worker that owns its call.
+struct HandOff {
+    std::string bytes;
+    transport::Endpoint source;
+    transport::Endpoint local;
+    transport::ConnectionId connection;
+};
+
+}  // namespace
+
+Worker::Worker(CreateKey, WorkerSettings settings) : settings_(std::move(settings)) {
+    keep_running_.emplace(io_.get_executor());
+}
+
+Worker::~Worker() {
+    if (thread_.joinable()) thread_.join();
+}
+
+Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
+    auto worker = std::make_unique<Worker>(CreateKey{}, std::move(settings));
+    const WorkerSettings& s = worker->settings_;
+
+    transport::TransportConfig config;
+    config.listeners = s.listeners;
+    config.worker = static_cast<std::uint16_t>(s.index);
+    config.reuse_port = s.count > 1;
+    auto socket = transport::SocketTransport::open(worker->io_, *worker, config);
+    if (!socket) return socket.error();
+    worker->socket_.emplace(std::move(*socket));
+
+    proxy::ProxyOptions options = s.proxy;
+    options.shard = static_cast<std::uint16_t>(s.index);
+    const std::span<const transport::Endpoint> bound = worker->socket_->local_endpoints();
+    worker->proxy_ = std::make_unique<proxy::Proxy>(
+        *worker, worker->wheel_,
+        proxy::LocalAddresses(std::vector<transport::Endpoint>(bound.begin(), bound.end())),
+        proxy::Resolver(s.hosts), options, s.logger);
+
+    if (auto added = proxy::add_proxy_modules(worker->registry_, worker->proxy_.get()); !added) {
+        return added.error();
+    }
+    script::EngineEnvironment env;
+    env.modules = &worker->registry_;
+    env.cache = s.cache;
+    env.logger = s.logger;
+    auto host = script::ScriptHost::start(s.script, env);
+    if (!host) return host.error();
+    worker->script_.emplace(std::move(*host));
+    worker->proxy_->attach_script(*worker->script_);
+    // The event bus (E_DLG_STATE_CHANGED subscribers) comes later; until
+    // then state changes are logged.
+    std::shared_ptr<spdlog::logger> logger = s.logger;
+    worker->proxy_->set_dialog_event_sink([logger](const dialog::StateChangedEvent& event) {
+        logger->debug("dialog {} ({}): state {} -> {}", event.id, event.callid, event.old_state,
+                      event.new_state);
+    });
+    return worker;
+}
+
+void Worker::start(std::function<void()> on_stopped) {
+    thread_ = std::thread([this, on_stopped = std::move(on_stopped)] {
+        io_.run();
+        on_stopped();
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+// ---------------------------------------------------------------------------
+// Receive path
+
+void Worker::on_message(const transport::ReceivedMessage& message) {
+    const std::size_t owner =
+        proxy::shard_of_message(message.bytes, settings_.count, settings_.index);
+    if (owner == settings_.index || owner >= siblings_.size()) {
+        deliver(message);
+        return;
+    }
+    Worker& target = *siblings_[owner];
+    asio::post(target.io_, [&target, handoff = HandOff{std::string(message.bytes), message.source,
+                                                       message.local, message.connection}] {
+        transport::ReceivedMessage received;
+        received.bytes = handoff.bytes;
+        received.source = handoff.source;
+        received.local = handoff.local;
+        received.connection = handoff.connection;
+        target.deliver(received);
+    });
+}
+
+void Worker::deliver(const transport::ReceivedMessage& message) {
+    const txn::TransactionStats& stats = proxy_->transactions().stats();
+    const std::uint64_t rejected_before = stats.bad_requests_answered + stats.messages_dropped;
+    proxy_->transport_handler().on_message(message);
+    if (stats.bad_requests_answered + stats.messages_dropped != rejected_before) {
+        log_bad_message(message);
+    }
+    arm_timer();
+}
+
+void Worker::log_bad_message(const transport::ReceivedMessage& message) {
+    // Rare: parse again to say why. Messages that parse and validate were
+    // dropped for a reason of state (an ACK matching nothing), not shape.
+    if (!settings_.logger->should_log(spdlog::level::info)) return;
+    auto parsed = sip::Message::parse(message.bytes);
+    if (!parsed) {
+        settings_.logger->info("bad message from {}: {}", message.source.to_string(),
+                               parsed.error().reason);
+        return;
+    }
+    sip::ValidationOptions options;
+    options.stream = message.source.protocol == transport::Protocol::tcp;
+    if (auto valid = sip::validate(*parsed, options); !valid) {
+        settings_.logger->info("bad message from {}: {}", message.source.to_string(),
+                               valid.error().reason);
+    }
+}
+
+void Worker::on_send_failed(const transport::SendFailure& failure) {
+    if (failure.tag == 0) {
+        // A send handed over from another worker: that worker's transaction
+        // finds out by its timers.
+        settings_.logger->debug("send to {} failed: {}", failure.destination.to_string(),
+                                failure.error.reason);
+        return;
+    }
+    proxy_->transport_handler().on_send_failed(failure);
+    arm_timer();
+}
+
+void Worker::on_connection_closed(const transport::ConnectionClosed& closed) {
+    proxy_->transport_handler().on_connection_closed(closed);
+    arm_timer();
+    // Other workers may have transactions on the connection as well.
+    for (std::size_t i = 0; i < siblings_.size(); ++i) {
+        if (i == settings_.index) continue;
+        Worker& other = *siblings_[i];
+        asio::post(other.io_, [&other, closed] {
+            other.proxy_->transport_handler().on_connection_closed(closed);
+            other.arm_timer();
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Send path
+
+Status Worker::send(const transport::Endpoint& destination, std::string_view bytes,
+                    const transport::SendOptions& options) {
+    const std::size_t owner = options.connection.worker();
+    if (options.connection && owner != settings_.index && owner < siblings_.size()) {
+        // The connection belongs to another worker: only it may write there.
+        Worker& target = *siblings_[owner];
+        transport::SendOptions forwarded = options;
+        forwarded.tag = 0;
+        asio::post(target.io_, [&target, destination, text = std::string(bytes), forwarded] {
+            if (auto sent = target.socket_->send(destination, text, forwarded); !sent) {
+                target.settings_.logger->debug("send to {} failed: {}", destination.to_string(),
+                                               sent.error().reason);
+            }
+        });
+        return {};
+    }
+    return socket_->send(destination, bytes, options);
+}
+
+// ---------------------------------------------------------------------------
+// Timers, reload, shutdown
+
+void Worker::arm_timer() {
+    const auto due = wheel_.next_due();
+    if (!due) return;  // an armed timer finds nothing to do and stops
+    if (timer_armed_ && timer_due_ <= *due) return;
+    timer_armed_ = true;
+    timer_due_ = *due;
+    timer_.expires_at(*due);
+    timer_.async_wait([this](const std::error_code& error) {
+        if (error) return;  // re-armed for an earlier time, or stopped
+        timer_armed_ = false;
+        wheel_.advance(clock_.now());
+        arm_timer();
+    });
+}
+
+void Worker::reload() {
+    asio::post(io_, [this] {
+        const bool first = settings_.index == 0;
+        auto reloaded = script_->reload();
+        if (!reloaded) {
+            settings_.logger->log(first ? spdlog::level::err : spdlog::level::debug,
+                                  "worker {}: {}", settings_.index, reloaded.error().reason);
+            return;
+        }
+        settings_.logger->log(first ? spdlog::level::info : spdlog::level::debug,
+                              "worker {}: reloaded {} (generation {})", settings_.index,
+                              settings_.script.name, reloaded->generation);
+        if (reloaded->settings_changed && first) {
+            settings_.logger->warn(
+                "the script's listen/mi_listen/modparam settings changed; they take effect at "
+                "the next restart");
+        }
+    });
+}
+
+void Worker::drain(std::chrono::milliseconds grace) {
+    asio::post(io_, [this, grace] {
+        proxy_->stop_accepting();
+        check_drain(std::chrono::steady_clock::now() + grace);
+    });
+}
+
+void Worker::check_drain(std::chrono::steady_clock::time_point deadline) {
+    const std::size_t pending = proxy_->unanswered_requests();
+    if (pending == 0 || std::chrono::steady_clock::now() >= deadline) {
+        if (pending > 0) {
+            settings_.logger->warn("worker {}: {} request(s) without a final answer dropped",
+                                   settings_.index, pending);
+        }
+        std::size_t live = 0;
+        proxy_->dialogs().for_each([&live](const dialog::Dialog& dialog) {
+            if (!dialog.is_ended()) ++live;
+        });
+        if (live > 0) {
+            settings_.logger->info("worker {}: {} call(s) in progress left behind at shutdown",
+                                   settings_.index, live);
+        }
+        keep_running_.reset();
+        io_.stop();
+        return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds{50});
+    drain_timer_.async_wait([this, deadline](const std::error_code& error) {
+        if (!error) check_drain(deadline);
+    });
+}
+
+void Worker::stop() {
+    asio::post(io_, [this] {
+        keep_running_.reset();
+        io_.stop();
+    });
+}
+
+}  // namespace tandem::app

@@ -1,0 +1,126 @@
+// One worker thread: its own event loop, sockets, timer wheel, transaction
+// layer, dialogs (its shard of the calls) and Lua state. A message whose
+// Call-ID belongs to another worker's shard is copied and posted to that
+// worker; a send over a TCP connection another worker owns is posted to
+// that worker too. Nothing of a worker is touched by another thread except
+// through post().
+#pragma once
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "base/result.h"
+#include "proxy/proxy.h"
+#include "proxy/resolver.h"
+#include "script/engine.h"
+#include "script/local_cache.h"
+#include "script/module.h"
+#include "script/script_host.h"
+#include "transport/socket_transport.h"
+#include "txn/clock.h"
+#include "txn/timer_wheel.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace tandem::app {
+
+struct WorkerSettings {
+    std::size_t index = 0;
+    std::size_t count = 1;
+    std::vector<transport::Endpoint> listeners;
+    proxy::ProxyOptions proxy;
+    proxy::HostsTable hosts;
+    script::ScriptSource script;
+    script::LocalCache* cache = nullptr;  // shared by every worker; outlives them
+    std::shared_ptr<spdlog::logger> logger;
+};
+
+class Worker final : public transport::TransportHandler, public transport::Transport {
+  public:
+    // Opens the worker's sockets (SO_REUSEPORT when there are several
+    // workers), builds its proxy and loads its copy of the script. Nothing
+    // runs until start().
+    static Result<std::unique_ptr<Worker>> create(WorkerSettings settings);
+    ~Worker() override;
+
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Every worker, this one included, indexed by worker number; must be set
+    // before start() and outlive the threads.
+    void set_siblings(std::span<const std::unique_ptr<Worker>> siblings) { siblings_ = siblings; }
+
+    // Runs the event loop on a new thread; `on_stopped` runs on that thread
+    // when the loop has ended.
+    void start(std::function<void()> on_stopped);
+    void join();
+
+    // ---- from any thread (posted to the worker) ---------------------------
+    // Loads the script file again (SIGHUP) between two messages.
+    void reload();
+    // Stops taking new calls, waits until every request in flight has its
+    // final answer or `grace` has passed, logs what is dropped, and ends the
+    // loop.
+    void drain(std::chrono::milliseconds grace);
+    // Ends the loop now.
+    void stop();
+
+    std::span<const transport::Endpoint> listening() const { return socket_->local_endpoints(); }
+
+    // ---- transport::TransportHandler (the worker's sockets) ---------------
+    void on_message(const transport::ReceivedMessage& message) override;
+    void on_send_failed(const transport::SendFailure& failure) override;
+    void on_connection_closed(const transport::ConnectionClosed& closed) override;
+
+    // ---- transport::Transport (what the proxy sends through) --------------
+    Status send(const transport::Endpoint& destination, std::string_view bytes,
+                const transport::SendOptions& options) override;
+    std::span<const transport::Endpoint> local_endpoints() const override {
+        return socket_->local_endpoints();
+    }
+
+    // Only create() makes workers (the key keeps others out); public for
+    // std::make_unique.
+    class CreateKey {
+        friend class Worker;
+        CreateKey() = default;
+    };
+    Worker(CreateKey, WorkerSettings settings);
+
+  private:
+    // Hands a message of this worker's shard to the transaction layer.
+    void deliver(const transport::ReceivedMessage& message);
+    void log_bad_message(const transport::ReceivedMessage& message);
+    // Points the event loop's timer at the wheel's next due time.
+    void arm_timer();
+    void check_drain(std::chrono::steady_clock::time_point deadline);
+
+    WorkerSettings settings_;
+    asio::io_context io_{1};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+    txn::SteadyClock clock_;
+    txn::TimerWheel wheel_{clock_};
+    asio::steady_timer timer_{io_};
+    bool timer_armed_ = false;
+    txn::TimePoint timer_due_{};
+    asio::steady_timer drain_timer_{io_};
+    std::optional<transport::SocketTransport> socket_;
+    std::unique_ptr<proxy::Proxy> proxy_;
+    script::ModuleRegistry registry_;
+    std::optional<script::ScriptHost> script_;
+    std::span<const std::unique_ptr<Worker>> siblings_;
+    std::thread thread_;
+};
+
+}  // namespace tandem::app
