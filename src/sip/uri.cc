@@ -148,19 +148,26 @@ bool param_values_equal(const Param& a, const Param& b) {
     return a.has_value == b.has_value && escaped_equal(a.value, b.value, true);
 }
 
-// Every parameter of `a` is in `b` with an equal value, and they hold the same
-// number of parameters.
+// A repeated parameter name counts once, with its first value (what find()
+// returns), so that comparisons stay reflexive and symmetric.
+bool is_first_of_its_name(const Params& params, const Param& param) {
+    return params.find(param.name)->name.data() == param.name.data();
+}
+
+// The same parameter names on both sides, with equal values.
 bool same_param_set(const Params& a, const Params& b, bool case_sensitive_values) {
-    std::size_t count_a = 0;
     for (const Param& param : a) {
-        ++count_a;
+        if (!is_first_of_its_name(a, param)) continue;
         const auto other = b.find(param.name);
         if (!other || other->has_value != param.has_value ||
             !escaped_equal(param.value, other->value, !case_sensitive_values)) {
             return false;
         }
     }
-    return count_a == b.size();
+    for (const Param& param : b) {
+        if (!a.has(param.name)) return false;
+    }
+    return true;
 }
 
 bool is_must_match_param(std::string_view name) {
@@ -170,6 +177,7 @@ bool is_must_match_param(std::string_view name) {
 
 bool sip_params_equivalent(const Params& a, const Params& b) {
     for (const Param& param : a) {
+        if (!is_first_of_its_name(a, param)) continue;
         const auto other = b.find(param.name);
         if (other) {
             if (!param_values_equal(param, *other)) return false;

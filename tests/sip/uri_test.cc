@@ -228,6 +228,14 @@ TEST(UriEquivalence, FurtherRules) {
     // Headers: same set, same values.
     EXPECT_FALSE(equivalent("sip:a@h?x=1", "sip:a@h?x=2"));
     EXPECT_FALSE(equivalent("sip:a@h?x=1", "sip:a@h?x=1&y=2"));
+    // A repeated parameter counts with its first value: comparison stays
+    // reflexive and symmetric.
+    EXPECT_TRUE(
+        equivalent("sip:h;maddr=1.2.3.4;maddr=5.6.7.8", "sip:h;maddr=1.2.3.4;maddr=5.6.7.8"));
+    EXPECT_TRUE(equivalent("sip:h;maddr=1.2.3.4;maddr=5.6.7.8", "sip:h;maddr=1.2.3.4"));
+    EXPECT_TRUE(equivalent("sip:a@h?x=1&x=2", "sip:a@h?x=1&x=2"));
+    EXPECT_TRUE(equivalent("sip:a@h?x=1&x=2", "sip:a@h?x=1"));
+    EXPECT_TRUE(equivalent("sip:a@h?x=1", "sip:a@h?x=1&x=2"));
     // IPv6 host text compares ignoring case.
     EXPECT_TRUE(equivalent("sip:[2001:DB8::1]", "sip:[2001:db8::1]"));
 }
