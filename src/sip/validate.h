@@ -34,7 +34,8 @@ struct ValidationOptions {
 //   "Missing Max-Forwards" (if required) / "Bad Max-Forwards" / "Multiple Max-Forwards headers"
 //   "Missing Content-Length" (streams) / "Bad Content-Length" /
 //   "Multiple Content-Length headers" / "Content-Length larger than body"
-//   "Bad Content-Type" / "Bad Contact" / "Bad Route" / "Bad Record-Route"
+//   "Bad Content-Type" / "Missing Content-Type" (a body without one)
+//   "Bad Contact" / "Bad Route" / "Bad Record-Route"
 Status validate_request(const Message& request, const ValidationOptions& options = {});
 
 // Checks a response: the same header checks (without Max-Forwards and
