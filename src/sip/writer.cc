@@ -1,6 +1,8 @@
 #include "sip/writer.h"
 
+#include <algorithm>
 #include <charconv>
+#include <type_traits>
 
 #include "base/strings.h"
 
@@ -236,8 +238,54 @@ struct EditApplier {
         bool dropped = false;  // a duplicate Content-Length, left out
     };
 
-    explicit EditApplier(const EditList& list) : edits(list), message(*list.base_) {
-        lines.reserve(message.header_count() + edits.edits_.size() + 1);
+    // The working header list. Its size is bounded up front (the original
+    // lines plus one per edit), so it lives on the stack for any usual
+    // message and nothing moves once it is set up.
+    class LineList {
+        static_assert(std::is_trivially_copyable_v<Line> && std::is_trivially_destructible_v<Line>);
+
+      public:
+        explicit LineList(std::size_t capacity) {
+            if (capacity > kInline) {
+                heap_.resize(capacity);
+                data_ = heap_.data();
+            }
+        }
+        LineList(const LineList&) = delete;
+        LineList& operator=(const LineList&) = delete;
+
+        std::size_t size() const { return size_; }
+        Line& operator[](std::size_t index) { return data_[index]; }
+        const Line& operator[](std::size_t index) const { return data_[index]; }
+        const Line* begin() const { return data_; }
+        const Line* end() const { return data_ + size_; }
+
+        void push_back(const Line& line) { insert(size_, line); }
+        void insert(std::size_t index, const Line& line) {
+            std::copy_backward(data_ + index, data_ + size_, data_ + size_ + 1);
+            data_[index] = line;
+            ++size_;
+        }
+        void erase(std::size_t index) {
+            std::copy(data_ + index + 1, data_ + size_, data_ + index);
+            --size_;
+        }
+        void resize(std::size_t size) { size_ = size; }
+
+      private:
+        static constexpr std::size_t kInline = 48;
+        union Storage {
+            Storage() {}  // NOLINT(modernize-use-equals-default): must not initialise
+            Line items[kInline];
+        };
+        Storage inline_;
+        std::vector<Line> heap_;
+        Line* data_ = inline_.items;
+        std::size_t size_ = 0;
+    };
+
+    explicit EditApplier(const EditList& list)
+        : edits(list), message(*list.base_), lines(message.header_count() + edits.edits_.size()) {
         for (std::size_t i = 0; i < message.header_count(); ++i) {
             const HeaderView header = message.header_at(i);
             lines.push_back(Line{header.id, header.name, header.value, header.raw});
@@ -289,7 +337,7 @@ struct EditApplier {
         const auto head = splitter.next();
         const auto second = head ? splitter.next() : std::nullopt;
         if (!second) {
-            lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(first));
+            lines.erase(first);
             return;
         }
         const std::size_t offset = static_cast<std::size_t>(second->data() - line.value.data());
@@ -313,7 +361,7 @@ struct EditApplier {
                     break;
                 case EditList::Kind::Add:
                     if (edit.where == EditList::Position::Top) {
-                        lines.insert(lines.begin(), new_line(edit.id, name, value));
+                        lines.insert(0, new_line(edit.id, name, value));
                     } else {
                         lines.push_back(new_line(edit.id, name, value));
                     }
@@ -322,8 +370,7 @@ struct EditApplier {
                     std::size_t at = find_first(edit.anchor, {});
                     // prepend_via asks for the top when there is no Via.
                     if (at == lines.size() && edit.where == EditList::Position::Top) at = 0;
-                    lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(at),
-                                 new_line(edit.id, name, value));
+                    lines.insert(at, new_line(edit.id, name, value));
                     break;
                 }
                 case EditList::Kind::Remove:
@@ -426,7 +473,7 @@ struct EditApplier {
 
     const EditList& edits;
     const Message& message;
-    std::vector<Line> lines;
+    LineList lines;
     std::string_view body;
     bool first_line_changed = false;
     std::string_view request_uri = message.request_uri_text();
