@@ -219,7 +219,7 @@ void Proxy::finish_request_route(RouteFrame& frame, txn::IncomingRequest& reques
         Relay& relay = *frame.relay;
         relay.failure_route = frame.failure_route;
         relay.reply_route = frame.reply_route;
-        relay.request.emplace(std::move(request));
+        if (!relay.final_sent) relay.request.emplace(std::move(request));
         return;
     }
     if (frame.final_replied) return;
@@ -466,7 +466,7 @@ Status Proxy::reply(RouteFrame& frame, int status, std::string_view reason) {
     if (status >= 200) {
         frame.final_replied = true;
         ++stats_.local_replies;
-        if (frame.relay != nullptr) frame.relay->final_sent = true;
+        if (frame.relay != nullptr) mark_answered(*frame.relay);
     }
     return sent;
 }
@@ -713,7 +713,7 @@ void Proxy::relay_response(Relay& relay, Branch& branch, txn::IncomingResponse& 
         // Every 2xx goes upstream, retransmissions and other forks' too
         // (RFC 3261 16.7 item 5).
         forward_upstream(relay, response.message);
-        relay.final_sent = true;
+        mark_answered(relay);
         for (const Branch& other : relay.branches) {
             if (other.final_status == 0) (void)transactions_.cancel(other.transaction);
         }
@@ -753,7 +753,11 @@ void Proxy::complete(Relay& relay) {
     const bool synthetic = relay.branches[index].synthetic;
     const int status = relay.branches[index].final_status;
 
-    if (!relay.cancelled && run_failure_route(relay, best)) return;
+    if (!relay.cancelled && run_failure_route(relay, best)) {
+        // Still one of the replies to choose from when the new branch fails.
+        if (!relay.final_sent) relay.branches[index].final_reply.emplace(std::move(best));
+        return;
+    }
 
     update_dialog_on_reply(relay, best, relay.branches[index].destination, {});
     if (relay.cancelled && synthetic) {
@@ -763,7 +767,7 @@ void Proxy::complete(Relay& relay) {
     } else {
         const int forwarded = forwarded_status(status);
         forward_upstream(relay, best, forwarded != status ? forwarded : 0);
-        relay.final_sent = true;
+        mark_answered(relay);
     }
 }
 
@@ -792,6 +796,7 @@ bool Proxy::run_failure_route(Relay& relay, const sip::Message& best) {
         actions};
     const script::RouteOutcome outcome = run_route(frame, RouteKind::Failure, routed, name);
     if (outcome.status == script::RouteStatus::ScriptError) ++stats_.script_errors;
+    if (relay.final_sent) mark_answered(relay);
     relay.failure_route = frame.failure_route;
     if (!frame.reply_route.empty()) relay.reply_route = frame.reply_route;
     if (frame.relayed) {
@@ -841,8 +846,19 @@ void Proxy::answer_locally(Relay& relay, int status, std::string_view reason) {
     if (auto sent = transactions_.respond(relay.server, status, reason, relay.to_tag); !sent) {
         logger_->debug("reply {} not sent: {}", status, sent.error().reason);
     }
-    relay.final_sent = true;
+    mark_answered(relay);
     ++stats_.local_replies;
+}
+
+void Proxy::mark_answered(Relay& relay) {
+    relay.final_sent = true;
+    // Nothing can fork any more: drop what only a failure route would use.
+    // A route running on this relay still reads the request; it is dropped
+    // when that route returns.
+    if (frame_ != nullptr && frame_->relay == &relay) return;
+    relay.request.reset();
+    for (Branch& branch : relay.branches)
+        branch.final_reply.reset();
 }
 
 void Proxy::on_stray_response(txn::IncomingResponse response) {

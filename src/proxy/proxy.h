@@ -271,6 +271,7 @@ class Proxy final : public txn::TransactionUser {
     bool run_failure_route(Relay& relay, const sip::Message& best);
     void forward_upstream(Relay& relay, const sip::Message& response, int status_override = 0);
     void answer_locally(Relay& relay, int status, std::string_view reason = {});
+    void mark_answered(Relay& relay);
     void forward_stateless(const sip::Message& response);
     void update_dialog_on_reply(Relay& relay, const sip::Message& response,
                                 const transport::Endpoint& source,

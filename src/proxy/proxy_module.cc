@@ -54,7 +54,9 @@ Result<ScriptValue> append_hf(CallContext& context, const Arguments& args) {
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || trim(line.substr(0, colon)).empty() ||
         !sip::is_token(trim(line.substr(0, colon)))) {
-        return make_error("'" + std::string(line) + "' is not a header line (\"Name: value\")");
+        std::string reason = "not a header line (\"Name: value\"): ";
+        reason.append(line);
+        return make_error(std::move(reason));
     }
     if (line.find_first_of("\r\n") != std::string_view::npos) {
         return make_error("one header line at a time");
@@ -67,7 +69,11 @@ Result<ScriptValue> remove_hf(CallContext& context, const Arguments& args) {
     script::RequestActions* actions = context.actions();
     if (actions == nullptr) return make_error("no message in this route");
     const std::string_view name = trim(args.string(0));
-    if (!sip::is_token(name)) return make_error("'" + std::string(name) + "' is not a header name");
+    if (!sip::is_token(name)) {
+        std::string reason = "not a header name: ";
+        reason.append(name);
+        return make_error(std::move(reason));
+    }
     const sip::HeaderId id = sip::header_id(name);
     // The headers the proxy keeps in order itself cannot be removed by name.
     if (id == sip::HeaderId::Via || id == sip::HeaderId::CSeq || id == sip::HeaderId::CallId ||

@@ -217,6 +217,42 @@ TEST_F(RoutingTest, FailureRouteArmsOnceThenTheFailureGoesUpstream) {
     EXPECT_TRUE(forwarded);
 }
 
+TEST_F(RoutingTest, BestReplyIsChosenAmongEveryBranch) {
+    start(kSerialForkScript);
+    const auto first = relay(Request{});
+    receive(response_to(first.bytes, 486, "busy-tag"), kCallee);
+    const auto sent = take();
+    ASSERT_EQ(sent.size(), 2u);
+    // The second branch fails with a 6xx: it wins over the first branch's 486.
+    receive(response_to(sent[1].bytes, 603, "vm-declines"), kSecondCallee);
+    std::vector<std::string> lines;
+    for (const auto& message : take())
+        lines.push_back(first_line(message.bytes));
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "SIP/2.0 603 Decline"), lines.end());
+}
+
+TEST_F(RoutingTest, EarlierBranchReplyCanWin) {
+    start(R"(
+function request_route(msg)
+  t_on_failure("next")
+  t_relay()
+end
+route("next", function(msg)
+  if t_reply_code() == 401 then t_relay("udp:127.0.0.1:5071") end
+end)
+)");
+    const auto first = relay(Request{});
+    receive(response_to(first.bytes, 401, "auth"), kCallee);
+    const auto sent = take();
+    ASSERT_EQ(sent.size(), 2u);
+    receive(response_to(sent[1].bytes, 404, "nobody"), kSecondCallee);
+    std::vector<std::string> lines;
+    for (const auto& message : take())
+        lines.push_back(first_line(message.bytes));
+    // 401 tells the caller how to retry: preferred over 404 (RFC 3261 16.7).
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "SIP/2.0 401 Unauthorized"), lines.end());
+}
+
 TEST_F(RoutingTest, FailureRouteNotMatchingForwardsTheFailure) {
     start(kSerialForkScript);
     const auto first = relay(Request{});
