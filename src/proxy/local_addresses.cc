@@ -1,6 +1,7 @@
 #include "proxy/local_addresses.h"
 
 #include "base/strings.h"
+#include "proxy/address_text.h"
 
 namespace tandem::proxy {
 
@@ -64,13 +65,13 @@ std::optional<transport::Endpoint> LocalAddresses::listener_for(
 std::string advertised_host(const transport::Endpoint& listener,
                             const std::optional<transport::Endpoint>& arrived_on) {
     if (listener.address.is_unspecified() && arrived_on && !arrived_on->address.is_unspecified()) {
-        return arrived_on->address.to_uri_host();
+        return uri_host_text(arrived_on->address);
     }
     if (listener.address.is_unspecified()) {
-        return listener.address.is_v4() ? transport::IpAddress::loopback_v4().to_uri_host()
-                                        : transport::IpAddress::loopback_v6().to_uri_host();
+        return uri_host_text(listener.address.is_v4() ? transport::IpAddress::loopback_v4()
+                                                      : transport::IpAddress::loopback_v6());
     }
-    return listener.address.to_uri_host();
+    return uri_host_text(listener.address);
 }
 
 std::string via_value(const transport::Endpoint& listener, std::string_view host,

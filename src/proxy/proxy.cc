@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/strings.h"
+#include "proxy/address_text.h"
 #include "proxy/best_response.h"
 #include "proxy/loop_detection.h"
 #include "script/config.h"
@@ -54,13 +55,6 @@ Result<transport::Endpoint> via_destination(const sip::Via& via, const Resolver&
     const std::string_view host = via.received ? *via.received : via.host;
     const std::uint16_t port = via.rport ? *via.rport : via.port.value_or(5060);
     return address_destination(via.transport, host, port, resolver);
-}
-
-std::uint64_t key_of(txn::ServerTransaction transaction) {
-    return transaction.id().value();
-}
-std::uint64_t key_of(txn::ClientTransaction transaction) {
-    return transaction.id().value();
 }
 
 // Matches `text` against one alternative of a status pattern: digits, '.'
@@ -147,12 +141,12 @@ std::size_t Proxy::transactions_in_flight() const {
 
 std::size_t Proxy::unanswered_requests() const {
     std::size_t count = 0;
-    for (const auto& [key, relay] : relays_) {
-        if (relay.server_alive && !relay.final_sent && !relay.branches.empty()) ++count;
-    }
-    for (const auto& [key, generated] : generated_) {
-        if (!generated.answered) ++count;
-    }
+    relays_.for_each([&count](const std::unique_ptr<Relay>& relay) {
+        if (relay->server_alive && !relay->final_sent && !relay->branches.empty()) ++count;
+    });
+    generated_.for_each([&count](const std::unique_ptr<Generated>& generated) {
+        if (!generated->answered) ++count;
+    });
     return count;
 }
 
@@ -196,7 +190,7 @@ void Proxy::route_request(txn::IncomingRequest& request) {
         finish_request_route(frame, request, outcome);
         return;
     }
-    const std::string source = request.source.address.to_string();
+    const std::string source = address_text(request.source.address);
     const script::RoutedMessage routed{
         request.message,
         script::MessageOrigin{source, request.source.port, protocol_word(request.source.protocol)},
@@ -425,7 +419,7 @@ Result<txn::ServerTransaction> Proxy::server_for(RouteFrame& frame) {
 
 Proxy::Relay& Proxy::relay_for(RouteFrame& frame) {
     if (frame.relay != nullptr) return *frame.relay;
-    Relay& relay = relays_[key_of(frame.server)];
+    Relay& relay = *relays_.assign(frame.server.id(), std::make_unique<Relay>());
     relay.server = frame.server;
     frame.relay = &relay;
     return relay;
@@ -581,7 +575,7 @@ Status Proxy::start_branch(Relay& relay, const txn::IncomingRequest& request, co
         dialog::DialogOptions dialog_options = dialogs_.defaults();
         dialog_options.own_record_routes = own_record_routes(request, *target, plan.record_route);
         dialog_options.max_duration = max_duration.value_or(options_.max_duration);
-        const std::string caller = request.source.to_string();
+        const std::string caller = endpoint_text(request.source);
         auto created = dialogs_.create(request.message,
                                        dialog::Destination{caller, request.connection.value()},
                                        now(), dialog_options);
@@ -598,7 +592,7 @@ Status Proxy::start_branch(Relay& relay, const txn::IncomingRequest& request, co
     branch_state.transaction = *client;
     branch_state.destination = target->destination;
     ++relay.live_branches;
-    relay_of_branch_[key_of(*client)] = key_of(relay.server);
+    relay_of_branch_.assign(client->id(), relay.server);
     ++stats_.requests_relayed;
     return {};
 }
@@ -638,21 +632,20 @@ Status Proxy::relay_ack(RouteFrame& frame, const RelayPlan& plan) {
 // Responses
 
 void Proxy::on_response(txn::ClientTransaction transaction, txn::IncomingResponse response) {
-    const std::uint64_t key = key_of(transaction);
-    if (auto generated = generated_.find(key); generated != generated_.end()) {
-        on_generated_response(transaction, generated->second, response);
+    if (auto* generated = generated_.find(transaction.id())) {
+        on_generated_response(transaction, **generated, response);
         return;
     }
-    const auto owner = relay_of_branch_.find(key);
-    if (owner == relay_of_branch_.end()) {
+    const txn::ServerTransaction* owner = relay_of_branch_.find(transaction.id());
+    if (owner == nullptr) {
         on_stray_response(std::move(response));
         return;
     }
-    const auto relay = relays_.find(owner->second);
-    if (relay == relays_.end()) return;
-    for (Branch& branch : relay->second.branches) {
+    Relay* relay = find_relay(*owner);
+    if (relay == nullptr) return;
+    for (Branch& branch : relay->branches) {
         if (branch.transaction == transaction) {
-            relay_response(relay->second, branch, response);
+            relay_response(*relay, branch, response);
             return;
         }
     }
@@ -670,7 +663,7 @@ bool Proxy::run_reply_route(txn::IncomingResponse& response, Relay* relay) {
     frame.actions = &actions;
     frame.relay = relay;
     frame.reply_status = response.message.status_code();
-    const std::string source = response.source.address.to_string();
+    const std::string source = address_text(response.source.address);
     const script::RoutedMessage routed{
         response.message,
         script::MessageOrigin{source, response.source.port,
@@ -789,7 +782,7 @@ bool Proxy::run_failure_route(Relay& relay, const sip::Message& best) {
     frame.actions = &actions;
     frame.relay = &relay;
     frame.reply_status = best.status_code();
-    const std::string source = request.source.address.to_string();
+    const std::string source = address_text(request.source.address);
     const script::RoutedMessage routed{
         request.message,
         script::MessageOrigin{source, request.source.port, protocol_word(request.source.protocol)},
@@ -890,7 +883,7 @@ void Proxy::update_dialog_on_reply(Relay& relay, const sip::Message& response,
     dialog::Dialog* dialog = dialog_of(relay);
     if (dialog == nullptr) return;
     if (relay.dialog_creator) {
-        const std::string address = source.to_string();
+        const std::string address = endpoint_text(source);
         auto outcome =
             dialog->on_reply(response, dialog::Destination{address, connection.value()}, now());
         if (outcome) {
@@ -960,7 +953,7 @@ Status Proxy::send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest re
         return client.error();
     }
     ++stats_.generated_requests;
-    Generated& generated = generated_[key_of(*client)];
+    Generated& generated = *generated_.assign(client->id(), std::make_unique<Generated>());
     generated.dialog = dialog.id();
     generated.towards = request.towards;
     generated.cseq = request.cseq;
@@ -1105,14 +1098,15 @@ void Proxy::on_server_transport_error(txn::ServerTransaction transaction, const 
 }
 
 Proxy::Relay* Proxy::find_relay(txn::ServerTransaction server) {
-    const auto relay = relays_.find(key_of(server));
-    return relay == relays_.end() ? nullptr : &relay->second;
+    auto* relay = relays_.find(server.id());
+    return relay != nullptr ? relay->get() : nullptr;
 }
 
 void Proxy::release_relay_if_done(txn::ServerTransaction server) {
-    const auto relay = relays_.find(key_of(server));
-    if (relay == relays_.end()) return;
-    if (!relay->second.server_alive && relay->second.live_branches == 0) relays_.erase(relay);
+    const Relay* relay = find_relay(server);
+    if (relay != nullptr && !relay->server_alive && relay->live_branches == 0) {
+        relays_.erase(server.id());
+    }
 }
 
 void Proxy::on_server_terminated(txn::ServerTransaction transaction) {
@@ -1123,16 +1117,15 @@ void Proxy::on_server_terminated(txn::ServerTransaction transaction) {
 }
 
 void Proxy::on_client_terminated(txn::ClientTransaction transaction) {
-    const std::uint64_t key = key_of(transaction);
-    if (generated_.erase(key) > 0) return;
-    const auto owner = relay_of_branch_.find(key);
-    if (owner == relay_of_branch_.end()) return;
-    const std::uint64_t server_key = owner->second;
-    relay_of_branch_.erase(owner);
-    const auto relay = relays_.find(server_key);
-    if (relay == relays_.end()) return;
-    if (relay->second.live_branches > 0) --relay->second.live_branches;
-    release_relay_if_done(relay->second.server);
+    if (generated_.erase(transaction.id())) return;
+    const txn::ServerTransaction* owner = relay_of_branch_.find(transaction.id());
+    if (owner == nullptr) return;
+    const txn::ServerTransaction server = *owner;
+    relay_of_branch_.erase(transaction.id());
+    Relay* relay = find_relay(server);
+    if (relay == nullptr) return;
+    if (relay->live_branches > 0) --relay->live_branches;
+    release_relay_if_done(server);
 }
 
 void Proxy::on_connection_closed(const transport::ConnectionClosed& closed) {

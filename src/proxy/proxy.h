@@ -25,6 +25,7 @@
 #include "dialog/events.h"
 #include "proxy/local_addresses.h"
 #include "proxy/resolver.h"
+#include "proxy/transaction_slots.h"
 #include "script/function.h"
 #include "script/request_actions.h"
 #include "script/script_host.h"
@@ -313,12 +314,12 @@ class Proxy final : public txn::TransactionUser {
     script::ScriptHost* script_ = nullptr;
     DialogEventSink dialog_events_;
 
-    // Relays by server transaction id; branches and generated requests by
-    // client transaction id. Node-based maps: references stay valid while
-    // other entries come and go.
-    std::unordered_map<std::uint64_t, Relay> relays_;
-    std::unordered_map<std::uint64_t, std::uint64_t> relay_of_branch_;
-    std::unordered_map<std::uint64_t, Generated> generated_;
+    // Relays by server transaction; the relay of each branch and Tandem's
+    // own requests by client transaction. Relays and generated requests are
+    // heap nodes: references to them stay valid while others come and go.
+    TransactionSlots<std::unique_ptr<Relay>> relays_;
+    TransactionSlots<txn::ServerTransaction> relay_of_branch_;
+    TransactionSlots<std::unique_ptr<Generated>> generated_;
     std::unordered_map<dialog::DialogId, DialogTimers> dialog_timers_;
 
     RouteFrame* frame_ = nullptr;

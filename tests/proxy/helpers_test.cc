@@ -2,6 +2,7 @@
 // addresses, loop hashes, best response selection and status patterns.
 #include <gtest/gtest.h>
 
+#include "proxy/address_text.h"
 #include "proxy/best_response.h"
 #include "proxy/call_id.h"
 #include "proxy/local_addresses.h"
@@ -9,6 +10,7 @@
 #include "proxy/proxy.h"
 #include "proxy/proxy_module.h"
 #include "proxy/resolver.h"
+#include "proxy/transaction_slots.h"
 #include "proxy_test_support.h"
 #include "script/config.h"
 
@@ -121,6 +123,40 @@ TEST(LocalAddresses, HeaderValues) {
     EXPECT_EQ(advertised_host(endpoint("udp:0.0.0.0:5060"), endpoint("udp:10.1.1.1:5060")),
               "10.1.1.1");
     EXPECT_EQ(advertised_host(endpoint("udp:[::1]:5060")), "[::1]");
+}
+
+TEST(AddressText, SpelledAsTheTransportSpellsIt) {
+    for (const char* text : {"udp:127.0.0.1:5060", "tcp:0.0.0.0:1", "udp:255.255.255.255:65535",
+                             "udp:10.0.200.9:5080", "tcp:[2001:db8::1]:5061", "udp:[::1]:5060"}) {
+        const transport::Endpoint parsed = endpoint(text);
+        EXPECT_EQ(endpoint_text(parsed), parsed.to_string());
+        EXPECT_EQ(address_text(parsed.address), parsed.address.to_string());
+        EXPECT_EQ(uri_host_text(parsed.address), parsed.address.to_uri_host());
+    }
+}
+
+TEST(TransactionSlots, GenerationsKeepEntriesApart) {
+    TransactionSlots<int> slots;
+    const txn::TransactionId first(3, 1);
+    const txn::TransactionId reused(3, 2);
+    EXPECT_EQ(slots.find(first), nullptr);
+    slots.assign(first, 7);
+    ASSERT_NE(slots.find(first), nullptr);
+    EXPECT_EQ(*slots.find(first), 7);
+    EXPECT_EQ(slots.find(reused), nullptr);
+    EXPECT_EQ(slots.size(), 1u);
+    slots.assign(reused, 8);
+    EXPECT_EQ(slots.find(first), nullptr);
+    EXPECT_EQ(*slots.find(reused), 8);
+    EXPECT_EQ(slots.size(), 1u);
+    EXPECT_FALSE(slots.erase(first));
+    EXPECT_TRUE(slots.erase(reused));
+    EXPECT_EQ(slots.size(), 0u);
+    slots.assign(txn::TransactionId(0, 1), 1);
+    slots.assign(txn::TransactionId(9, 1), 2);
+    int sum = 0;
+    slots.for_each([&sum](int value) { sum += value; });
+    EXPECT_EQ(sum, 3);
 }
 
 TEST(LoopDetection, BranchCarriesTheHash) {
