@@ -5,6 +5,7 @@
 #include <asio/post.hpp>
 #include <string>
 
+#include "dialog/events.h"
 #include "proxy/call_id.h"
 #include "proxy/proxy_module.h"
 #include "sip/message.h"
@@ -65,7 +66,10 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
     // The event bus (E_DLG_STATE_CHANGED subscribers) comes later; until
     // then state changes are logged.
     std::shared_ptr<spdlog::logger> logger = s.logger;
-    worker->proxy_->set_dialog_event_sink([logger](const dialog::StateChangedEvent& event) {
+    worker->proxy_->set_dialog_event_sink([logger](const dialog::Dialog& dialog,
+                                                   const dialog::StateChange& change) {
+        if (!logger->should_log(spdlog::level::debug)) return;
+        const dialog::StateChangedEvent event = dialog::make_state_changed_event(dialog, change);
         logger->debug("dialog {} ({}): state {} -> {}", event.id, event.callid, event.old_state,
                       event.new_state);
     });

@@ -1077,7 +1077,7 @@ void Proxy::on_dialog_linger(dialog::DialogId id) {
 
 void Proxy::emit(const dialog::Dialog& dialog, const std::optional<dialog::StateChange>& change) {
     if (!change || !dialog_events_) return;
-    dialog_events_(dialog::make_state_changed_event(dialog, *change));
+    dialog_events_(dialog, *change);
 }
 
 dialog::Dialog* Proxy::dialog_of(const Relay& relay) {

@@ -70,8 +70,11 @@ struct ProxyStats {
 // False for status 0 (no reply). Fails on any other pattern.
 Result<bool> status_matches(int status, std::string_view pattern);
 
-// Receives every dialog state change (E_DLG_STATE_CHANGED).
-using DialogEventSink = std::function<void(const dialog::StateChangedEvent&)>;
+// Receives every dialog state change, with the dialog as it is after the
+// change; dialog::make_state_changed_event() turns the pair into the
+// E_DLG_STATE_CHANGED event (left to the sink, which may not need it).
+using DialogEventSink =
+    std::function<void(const dialog::Dialog& dialog, const dialog::StateChange& change)>;
 
 class Proxy final : public txn::TransactionUser {
   public:

@@ -121,7 +121,9 @@ class ProxyTest : public ::testing::Test {
                                         Resolver(HostsTable::parse("127.0.0.1 localhost\n")),
                                         options, logger);
         proxy->set_dialog_event_sink(
-            [this](const dialog::StateChangedEvent& event) { events.push_back(event); });
+            [this](const dialog::Dialog& dialog, const dialog::StateChange& change) {
+                events.push_back(dialog::make_state_changed_event(dialog, change));
+            });
         registry = std::make_unique<script::ModuleRegistry>();
         Status added = add_proxy_modules(*registry, proxy.get());
         ASSERT_TRUE(added.ok()) << added.error().reason;
