@@ -1028,12 +1028,20 @@ void Proxy::on_generated_response(txn::ClientTransaction transaction, Generated&
 
 void Proxy::refresh_dialog_timers(dialog::Dialog& dialog) {
     const dialog::DialogId id = dialog.id();
-    DialogTimers& timers = dialog_timers_[id];
+    const auto expiry = dialog.expiry_deadline();
+    const auto linger = dialog.linger_deadline();
+    auto existing = dialog_timers_.find(id);
+    if (existing == dialog_timers_.end()) {
+        // Most dialogs need no timer until they end: no entry for them.
+        if (!expiry && !linger) return;
+        existing = dialog_timers_.emplace(id, DialogTimers{}).first;
+    }
+    DialogTimers& timers = existing->second;
     const auto delay_until = [this](dialog::TimePoint at) {
         const auto delay = at - now();
         return std::chrono::ceil<txn::Duration>(std::max(delay, delay.zero()));
     };
-    if (const auto expiry = dialog.expiry_deadline()) {
+    if (expiry) {
         if (!timers_.is_pending(timers.expiry) || timers.expiry_at != *expiry) {
             timers_.cancel(timers.expiry);
             timers.expiry =
@@ -1043,11 +1051,9 @@ void Proxy::refresh_dialog_timers(dialog::Dialog& dialog) {
     } else if (timers_.is_pending(timers.expiry)) {
         timers_.cancel(timers.expiry);
     }
-    if (const auto linger = dialog.linger_deadline()) {
-        if (!timers_.is_pending(timers.linger)) {
-            timers.linger =
-                timers_.schedule(delay_until(*linger), [this, id] { on_dialog_linger(id); });
-        }
+    if (linger && !timers_.is_pending(timers.linger)) {
+        timers.linger =
+            timers_.schedule(delay_until(*linger), [this, id] { on_dialog_linger(id); });
     }
 }
 
