@@ -117,6 +117,9 @@ std::string make_via(std::string_view transport, std::string_view host, std::uin
 // ---- EditList ----------------------------------------------------------------------
 
 EditList::EditList(const Message& base) : base_(&base) {
+    // Room for what a proxy typically does, so recording the edits costs
+    // two allocations, not one per edit.
+    edits_.reserve(8);
     arena_.reserve(256);
 }
 
