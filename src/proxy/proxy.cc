@@ -128,6 +128,10 @@ Proxy::Proxy(transport::Transport& transport, txn::TimerWheel& timers, LocalAddr
 
 Proxy::~Proxy() {
     // The wheel outlives the proxy; its callbacks point at this proxy.
+    relays_.for_each([this](const std::unique_ptr<Relay>& relay) {
+        for (const Branch& branch : relay->branches)
+            timers_.cancel(branch.timer_c);
+    });
     for (auto& [id, timers] : dialog_timers_) {
         timers_.cancel(timers.expiry);
         timers_.cancel(timers.linger);
@@ -591,6 +595,7 @@ Status Proxy::start_branch(Relay& relay, const txn::IncomingRequest& request, co
     Branch& branch_state = relay.branches.emplace_back();
     branch_state.transaction = *client;
     branch_state.destination = target->destination;
+    if (request.message.method() == sip::Method::Invite) start_timer_c(relay, branch_state);
     ++relay.live_branches;
     relay_of_branch_.assign(client->id(), relay.server);
     ++stats_.requests_relayed;
@@ -691,12 +696,14 @@ void Proxy::relay_response(Relay& relay, Branch& branch, txn::IncomingResponse& 
     if (status < 200) {
         if (status == 100) return;  // hop by hop (RFC 3261 16.7 item 4)
         branch.provisional = true;
+        if (timers_.is_pending(branch.timer_c)) start_timer_c(relay, branch);
         // The caller has cancelled: it waits for the 487, not for progress.
         if (relay.final_sent || relay.cancelled) return;
         update_dialog_on_reply(relay, response.message, response.source, response.connection);
         forward_upstream(relay, response.message);
         return;
     }
+    timers_.cancel(branch.timer_c);
     if (status < 300) {
         const bool first = branch.final_status == 0;
         branch.final_status = status;
@@ -841,6 +848,33 @@ void Proxy::answer_locally(Relay& relay, int status, std::string_view reason) {
     }
     mark_answered(relay);
     ++stats_.local_replies;
+}
+
+void Proxy::start_timer_c(Relay& relay, Branch& branch) {
+    timers_.cancel(branch.timer_c);
+    const txn::ServerTransaction server = relay.server;
+    const txn::ClientTransaction client = branch.transaction;
+    branch.timer_c = timers_.schedule(std::chrono::duration_cast<txn::Duration>(options_.timer_c),
+                                      [this, server, client] { on_timer_c(server, client); });
+}
+
+void Proxy::on_timer_c(txn::ServerTransaction server, txn::ClientTransaction client) {
+    Relay* relay = find_relay(server);
+    if (relay == nullptr) return;
+    for (const Branch& branch : relay->branches) {
+        if (branch.transaction != client || branch.final_status != 0) continue;
+        ++stats_.timer_c_expired;
+        logger_->info("INVITE {} to {}: no final reply within {} s (timer C), cancelling",
+                      relay->request ? relay->request->message.call_id() : std::string_view{},
+                      endpoint_text(branch.destination), options_.timer_c.count());
+        // The branch answers 487, or the transaction layer gives up with a
+        // 408 after 64*T1: either way a final reply comes for it.
+        if (auto cancelled = transactions_.cancel(client, "SIP;cause=408;text=\"Timer C\"");
+            !cancelled) {
+            logger_->debug("timer C: {}", cancelled.error().reason);
+        }
+        return;
+    }
 }
 
 void Proxy::mark_answered(Relay& relay) {

@@ -47,6 +47,11 @@ struct ProxyOptions {
     // max_duration of the dialogs create_dialog() makes without an explicit
     // one; 0: unlimited.
     std::chrono::seconds max_duration{0};
+    // Timer C (RFC 3261 16.6 item 11): how long an INVITE branch may stay
+    // without a final reply after its last provisional one before the proxy
+    // cancels it (the caller then gets 408, or the failure route runs).
+    // More than three minutes, as the RFC asks.
+    std::chrono::seconds timer_c{181};
 };
 
 // Counters of one proxy. Plain integers, read on the proxy's worker.
@@ -62,6 +67,7 @@ struct ProxyStats {
     std::uint64_t cancels = 0;            // CANCELs matched and propagated
     std::uint64_t rejected_while_draining = 0;
     std::uint64_t generated_requests = 0;  // in-dialog requests Tandem sent
+    std::uint64_t timer_c_expired = 0;     // INVITE branches cancelled by timer C
 };
 
 // t_check_status patterns, the subset of OpenSIPS's regular expressions
@@ -178,6 +184,7 @@ class Proxy final : public txn::TransactionUser {
         int final_status = 0;                     // 0 while no final reply
         bool synthetic = false;                   // the final came from the transaction layer
         bool provisional = false;                 // a 1xx arrived
+        txn::TimerId timer_c;                     // INVITE branches, until their final
     };
 
     // The response context of a relayed request (RFC 3261 16.7): its
@@ -276,6 +283,8 @@ class Proxy final : public txn::TransactionUser {
     void forward_upstream(Relay& relay, const sip::Message& response, int status_override = 0);
     void answer_locally(Relay& relay, int status, std::string_view reason = {});
     void mark_answered(Relay& relay);
+    void start_timer_c(Relay& relay, Branch& branch);
+    void on_timer_c(txn::ServerTransaction server, txn::ClientTransaction client);
     void forward_stateless(const sip::Message& response);
     void update_dialog_on_reply(Relay& relay, const sip::Message& response,
                                 const transport::Endpoint& source,

@@ -27,6 +27,13 @@ Status positive_milliseconds(const ParamValue& value) {
     return {};
 }
 
+// RFC 3261 16.6 item 11: timer C MUST be larger than 3 minutes.
+Status timer_c_seconds(const ParamValue& value) {
+    const std::int64_t seconds = std::get<std::int64_t>(value);
+    if (seconds <= 180 || seconds > 86400) return make_error("must be 181..86400 seconds");
+    return {};
+}
+
 Status not_negative(const ParamValue& value) {
     if (std::get<std::int64_t>(value) < 0) return make_error("must not be negative");
     return {};
@@ -143,7 +150,9 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy) {
                    {"T2_timer", ParamType::Integer, ParamValue{std::int64_t{4000}},
                     positive_milliseconds},
                    {"T4_timer", ParamType::Integer, ParamValue{std::int64_t{5000}},
-                    positive_milliseconds}},
+                    positive_milliseconds},
+                   {"fr_inv_timeout", ParamType::Integer, ParamValue{std::int64_t{181}},
+                    timer_c_seconds}},
         .functions = {
             {"t_relay",
              {{"destination", ArgType::String, true}},
@@ -252,6 +261,9 @@ ProxyOptions proxy_options(const script::ScriptConfig& config) {
     if (const auto t1 = config.integer_param(kTm, "T1_timer")) timers.t1 = txn::Duration(*t1);
     if (const auto t2 = config.integer_param(kTm, "T2_timer")) timers.t2 = txn::Duration(*t2);
     if (const auto t4 = config.integer_param(kTm, "T4_timer")) timers.t4 = txn::Duration(*t4);
+    if (const auto timer_c = config.integer_param(kTm, "fr_inv_timeout")) {
+        options.timer_c = std::chrono::seconds(*timer_c);
+    }
     if (const auto max = config.integer_param(kDialog, "max_duration")) {
         options.max_duration = std::chrono::seconds(*max);
     }

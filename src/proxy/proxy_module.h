@@ -3,7 +3,8 @@
 //
 //   tm         t_relay([destination]) t_on_failure(route) t_on_reply(route)
 //              t_check_status(pattern) t_reply_code() send_reply(code, reason) drop()
-//              modparam T1_timer, T2_timer, T4_timer (milliseconds)
+//              modparam T1_timer, T2_timer, T4_timer (milliseconds),
+//                       fr_inv_timeout (timer C, seconds)
 //   rr         record_route() loose_route()
 //   sipmsgops  append_hf(header) remove_hf(name) is_present_hf(name) is_audio_on_hold()
 //   dialog     create_dialog([max_duration | flags])
@@ -34,7 +35,7 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy);
 Status add_proxy_modules(script::ModuleRegistry& registry, Proxy* proxy);
 
 // The proxy options a loaded script's modparams ask for: the transaction
-// timers and the dialogs' default max_duration. Other fields keep their
+// timers, timer C and the dialogs' default max_duration. Other fields keep their
 // defaults.
 ProxyOptions proxy_options(const script::ScriptConfig& config);
 

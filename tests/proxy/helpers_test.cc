@@ -230,12 +230,14 @@ TEST(ProxyModule, OptionsFromModparams) {
     script::ScriptConfig config;
     config.modparams["tm"]["T1_timer"] = std::int64_t{250};
     config.modparams["tm"]["T2_timer"] = std::int64_t{2000};
+    config.modparams["tm"]["fr_inv_timeout"] = std::int64_t{240};
     config.modparams["dialog"]["max_duration"] = std::int64_t{3600};
     const ProxyOptions options = proxy_options(config);
     EXPECT_EQ(options.transactions.timers.t1, txn::Duration{250});
     EXPECT_EQ(options.transactions.timers.t2, txn::Duration{2000});
     EXPECT_EQ(options.transactions.timers.t4, txn::Duration{5000});
     EXPECT_EQ(options.max_duration, std::chrono::seconds{3600});
+    EXPECT_EQ(options.timer_c, std::chrono::seconds{240});
 }
 
 TEST(ProxyModule, RegistersWithoutAProxyForChecking) {

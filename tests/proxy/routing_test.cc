@@ -156,6 +156,32 @@ TEST_F(RoutingTest, CancelBeforeAnyProvisionalWaitsForIt) {
     EXPECT_TRUE(cancelled);
 }
 
+TEST_F(RoutingTest, TimerCCancelsABranchThatOnlyRings) {
+    ProxyOptions options;
+    options.timer_c = std::chrono::seconds{200};
+    start(kDefaultLikeScript, options);
+    const auto invite = relay(Request{});
+    receive(response_to(invite.bytes, 180, "callee-tag"), kCallee);
+    EXPECT_EQ(take().size(), 1u);
+    advance(std::chrono::seconds{150});
+    // Another provisional restarts the timer.
+    receive(response_to(invite.bytes, 183, "callee-tag"), kCallee);
+    EXPECT_EQ(take().size(), 1u);
+    advance(std::chrono::seconds{150});
+    EXPECT_TRUE(take().empty());
+    advance(std::chrono::seconds{60});
+    const auto cancel = take_one();
+    EXPECT_EQ(first_line(cancel.bytes), "CANCEL sip:bob@127.0.0.1:5070 SIP/2.0");
+    EXPECT_EQ(cancel.destination, kCallee);
+    EXPECT_EQ(proxy->stats().timer_c_expired, 1u);
+
+    receive(response_to(invite.bytes, 487, "callee-tag"), kCallee);
+    std::vector<std::string> lines;
+    for (const auto& message : take())
+        lines.push_back(first_line(message.bytes));
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "SIP/2.0 487 Request Terminated"), lines.end());
+}
+
 TEST_F(RoutingTest, CancelOfUnknownTransactionIs481) {
     start(kDefaultLikeScript);
     Request cancel;
