@@ -239,7 +239,9 @@ class Dialog {
     Result<GeneratedRequest> build_request(Side towards, std::string_view method,
                                            const RequestOptions& options = {});
     // The ACK for a 2xx to a re-INVITE Tandem generated with CSeq `cseq`.
-    // A body answers an offer the 2xx carried.
+    // A body answers an offer the 2xx carried: pass the 2xx to
+    // on_request_reply() first so the offer is known. Without a body, a
+    // pending exchange of that re-INVITE is closed unanswered.
     Result<GeneratedRequest> build_ack(Side towards, std::uint32_t cseq,
                                        const RequestOptions& options = {});
 

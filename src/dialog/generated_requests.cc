@@ -195,17 +195,23 @@ Result<GeneratedRequest> Dialog::build_ack(Side towards, std::uint32_t cseq,
     if (!is_confirmed()) return make_error("Dialog not confirmed", 481);
     auto request = make_request(towards, "ACK", cseq, options);
     if (!request) return request.error();
-    if (negotiation_.phase == Negotiation::Phase::OfferInReply && negotiation_.generated &&
-        negotiation_.target == towards && negotiation_.cseq == cseq) {
-        const auto content_type = sip::parse_content_type(options.content_type);
-        const bool has_sdp =
-            !options.body.empty() && content_type && content_type->is("application", "sdp");
-        if (has_sdp && options.track_sdp) {
-            auto committed = commit(options.body, options.body);
-            if (!committed) return committed.error();
-        } else {
-            discard_negotiation();
-        }
+    const bool own_invite_exchange = negotiation_.generated && negotiation_.target == towards &&
+                                     negotiation_.cseq == cseq &&
+                                     negotiation_.method == sip::Method::Invite;
+    const auto content_type = sip::parse_content_type(options.content_type);
+    const bool has_sdp =
+        !options.body.empty() && content_type && content_type->is("application", "sdp");
+    if (own_invite_exchange && negotiation_.phase == Negotiation::Phase::OfferInReply && has_sdp &&
+        options.track_sdp) {
+        auto committed = commit(options.body, options.body);
+        if (!committed) return committed.error();
+    } else if (own_invite_exchange && (negotiation_.phase == Negotiation::Phase::OfferInReply ||
+                                       negotiation_.phase == Negotiation::Phase::OfferExpected)) {
+        // An ACK without the answer closes the exchange, whether or not the
+        // 2xx has been through on_request_reply() yet: an offer nobody
+        // answered must not stay pending (it would refuse every later
+        // re-INVITE with 491).
+        discard_negotiation();
     }
     return request;
 }

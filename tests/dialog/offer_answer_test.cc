@@ -259,6 +259,38 @@ TEST(OfferAnswer, GeneratedReInviteWithoutSdpIsAnsweredInTheAck) {
     expect_sdps(dialog, kBobAnswer, kAliceOffer, kAliceHeld, kBobHold);
 }
 
+TEST(OfferAnswer, BareAckBuiltBeforeThe2xxIsSeenClosesTheExchange) {
+    const Call call;
+    Dialog dialog = call.confirmed();
+    auto invite = dialog.build_request(Side::Callee, "INVITE");
+    ASSERT_TRUE(invite.ok());
+    // The proxy ACKs the 2xx at once, then reports it.
+    ASSERT_TRUE(dialog.build_ack(Side::Callee, invite->cseq).ok());
+    auto ok = dialog.on_request_reply(
+        call.request_reply(Side::Callee, 200, "INVITE", invite->cseq, kBobHold), Side::Callee);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->offer_answer, OfferAnswer::None);
+    expect_sdps(dialog, kBobAnswer, kAliceOffer, kAliceOffer, kBobAnswer);
+    // Nothing is left pending: the next re-INVITE may go.
+    EXPECT_TRUE(dialog.build_request(Side::Callee, "INVITE").ok());
+}
+
+TEST(OfferAnswer, AckBuiltBeforeThe2xxOfAnOfferingReInviteStillCommits) {
+    const Call call;
+    Dialog dialog = call.confirmed();
+    RequestOptions options;
+    options.content_type = "application/sdp";
+    options.body = kAliceHeld;
+    auto invite = dialog.build_request(Side::Callee, "INVITE", options);
+    ASSERT_TRUE(invite.ok());
+    ASSERT_TRUE(dialog.build_ack(Side::Callee, invite->cseq).ok());
+    auto ok = dialog.on_request_reply(
+        call.request_reply(Side::Callee, 200, "INVITE", invite->cseq, kBobHold), Side::Callee);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->offer_answer, OfferAnswer::Committed);
+    expect_sdps(dialog, kBobAnswer, kAliceOffer, kAliceHeld, kBobHold);
+}
+
 TEST(OfferAnswer, UntrackedGeneratedOfferLeavesTheStoredSdps) {
     const Call call;
     Dialog dialog = call.confirmed();
