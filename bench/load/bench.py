@@ -1,0 +1,605 @@
+#!/usr/bin/env python3
+"""Load benchmark: Tandem and Kamailio doing the same work (stateful relay,
+Record-Route, dialog tracking) under SIPp on this machine, in one run.
+
+For each proxy:
+  memory  a fresh proxy; N calls established and held open; the proxy's
+          memory (PSS of all its processes) before, with the calls and
+          their transactions, with the dialogs only (transactions expired),
+          and after the BYEs.
+  rate    a fresh proxy; SIPp call rates stepped up (each step bounded in
+          time and calls) until a step has a failed call; the highest rate
+          with zero failed calls, and the proxy's CPU time per call at every
+          step (utime+stime from /proc/<pid>/stat of all its processes).
+Then a table with the Tandem/Kamailio ratios. See README.md.
+Everything runs on 127.0.0.1; every process started is stopped at the end.
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LOOPBACK = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# The rates tried, in calls per second, lowest first.
+RATE_LADDER = [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000]
+
+
+def log(*parts):
+    print(*parts, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Processes and /proc
+
+
+def free_port():
+    while True:
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            udp.bind((LOOPBACK, 0))
+            port = udp.getsockname()[1]
+            try:
+                tcp.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+        finally:
+            udp.close()
+            tcp.close()
+
+
+class Proc:
+    """A child in its own process group; stop() ends the whole group."""
+
+    def __init__(self, name, argv, workdir, env=None):
+        self.name = name
+        self.log_path = os.path.join(workdir, name + ".log")
+        self._log = open(self.log_path, "wb")
+        self.popen = subprocess.Popen(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=self._log,
+                                      stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.pid = self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def wait(self, timeout):
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return None
+
+    def stop(self, grace=10.0):
+        if self.alive():
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+                self.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.popen.wait()
+        self._log.close()
+        return self.popen.returncode
+
+    def tail(self, lines=15):
+        with open(self.log_path, "rb") as f:
+            return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-lines:])
+
+
+def group_pids(pgid):
+    """Every live process of a process group."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pgid):
+    """utime+stime of all live processes of a group (all their threads)."""
+    total = 0
+    for pid in group_pids(pgid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def memory_kib(pgid):
+    """Proportional set size of a process group in KiB: shared pages (e.g.
+    Kamailio's shared memory) are counted once across its processes."""
+    total = 0
+    for pid in group_pids(pgid):
+        try:
+            with open("/proc/%d/smaps_rollup" % pid) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def udp_ports():
+    ports = set()
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    ports.add(int(line.split()[1].rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return ports
+
+
+def wait_listening(proc, port, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if port in udp_ports():
+            return
+        if not proc.alive():
+            raise RuntimeError("%s exited before listening:\n%s" % (proc.name, proc.tail()))
+        time.sleep(0.05)
+    raise RuntimeError("%s does not listen on %d:\n%s" % (proc.name, port, proc.tail()))
+
+
+# ---------------------------------------------------------------------------
+# The proxies
+
+
+class Proxy:
+    def __init__(self, name, workdir):
+        self.name = name
+        self.workdir = workdir
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        self.port = free_port()
+        self.proc = self.launch()
+        wait_listening(self.proc, self.port)
+        time.sleep(0.5)
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+    def cpu(self):
+        return cpu_seconds(self.proc.pid)
+
+    def memory(self):
+        return memory_kib(self.proc.pid)
+
+    def processes(self):
+        return len(group_pids(self.proc.pid))
+
+
+class Tandem(Proxy):
+    def __init__(self, binary, workers, workdir):
+        super().__init__("Tandem", workdir)
+        self.binary = binary
+        self.workers = workers
+
+    def describe(self):
+        return "%s --workers %d (bench/load/tandem.lua)" % (self.binary, self.workers)
+
+    def launch(self):
+        env = dict(os.environ, BENCH_PROXY_PORT=str(self.port))
+        argv = [self.binary, "--config", os.path.join(HERE, "tandem.lua"), "--workers", str(self.workers),
+                "--log-level", "warn"]
+        return Proc("tandem-%d" % self.port, argv, self.workdir, env)
+
+
+class Kamailio(Proxy):
+    def __init__(self, binary, children, workdir):
+        super().__init__("Kamailio", workdir)
+        self.binary = binary
+        self.children = children
+
+    def describe(self):
+        return "%s -n %d (bench/load/kamailio.cfg)" % (self.binary, self.children)
+
+    def launch(self):
+        argv = [self.binary, "-f", os.path.join(HERE, "kamailio.cfg"), "-DD", "-E",
+                "-l", "udp:%s:%d" % (LOOPBACK, self.port), "-n", str(self.children),
+                "-m", "512", "-M", "16", "-Y", self.workdir,
+                "-P", os.path.join(self.workdir, "kamailio-%d.pid" % self.port)]
+        return Proc("kamailio-%d" % self.port, argv, self.workdir)
+
+
+# ---------------------------------------------------------------------------
+# SIPp
+
+
+class SippPair:
+    """A callee (UAS) and a caller (UAC) SIPp for one step."""
+
+    def __init__(self, workdir, tag, proxy, calls, rate, hold_ms, timeout):
+        self.workdir = os.path.join(workdir, tag)
+        os.makedirs(self.workdir)
+        uas_port, uac_port = free_port(), free_port()
+        common = ["-i", LOOPBACK, "-t", "u1", "-nostdin", "-m", str(calls), "-timeout", "%ds" % timeout,
+                  "-buff_size", "4194304", "-trace_stat", "-fd", "1", "-max_recv_loops", "10000",
+                  "-max_sched_loops", "10000"]
+        self.uas = Proc("uas", ["sipp", "-sf", os.path.join(HERE, "uas.xml"), "-p", str(uas_port),
+                                "-mp", str(free_port()),
+                                "-stf", os.path.join(self.workdir, "uas.csv")] + common, self.workdir)
+        wait_listening(self.uas, uas_port)
+        self.uac = Proc("uac", ["sipp", "-sf", os.path.join(HERE, "uac.xml"), "-p", str(uac_port),
+                                "-mp", str(free_port()),
+                                "-r", str(rate), "-d", str(hold_ms), "-trace_counts",
+                                "-l", str(max(calls, 1000)),
+                                "-key", "target", "sip:load@%s:%d" % (LOOPBACK, uas_port),
+                                "-stf", os.path.join(self.workdir, "uac.csv")] + common
+                        + ["%s:%d" % (LOOPBACK, proxy.port)], self.workdir)
+        self.timeout = timeout
+
+    def established(self):
+        """Calls whose ACK the caller has sent (from its -trace_counts file)."""
+        files = glob.glob(os.path.join(self.workdir, "*_counts.csv"))
+        if not files:
+            return 0
+        with open(files[0]) as f:
+            lines = f.read().splitlines()
+        if len(lines) < 2:
+            return 0
+        names, values = lines[0].split(";"), lines[-1].split(";")
+        for name, value in zip(names, values):
+            if name.endswith("_ACK_Sent"):
+                return int(value or 0)
+        return 0
+
+    def finish(self, extra=20):
+        """Waits for both (or collects them if already stopped) and returns
+        their statistics."""
+        uac_status = self.uac.wait(self.timeout + extra)
+        uas_status = self.uas.wait(10 if uac_status == 0 else 3)
+        self.uas.stop()
+        return {"uac": uac_status, "uas": uas_status,
+                "uac_stats": read_stats(os.path.join(self.workdir, "uac.csv")),
+                "uas_stats": read_stats(os.path.join(self.workdir, "uas.csv"))}
+
+    def stop(self):
+        self.uac.stop()
+        self.uas.stop()
+
+    def cpu(self):
+        return sum(cpu_seconds(p.pid) for p in (self.uac, self.uas) if p.alive())
+
+
+def read_stats(path):
+    """The last line of a SIPp -trace_stat file as a dict."""
+    try:
+        with open(path) as f:
+            lines = [line for line in f.read().splitlines() if line.strip()]
+    except OSError:
+        return {}
+    if len(lines) < 2:
+        return {}
+    return dict(zip(lines[0].split(";"), lines[-1].split(";")))
+
+
+def stat(stats, name):
+    try:
+        return int(float(stats.get(name, "0") or 0))
+    except ValueError:
+        return 0
+
+
+# ---------------------------------------------------------------------------
+# Phases
+
+
+def memory_phase(proxy, calls, rate, hold_s, wait_txn_s, deadline):
+    """Memory per established dialog: calls held open, measured with their
+    transactions still around and after the transactions expired."""
+    result = {"calls": calls}
+    proxy.start()
+    try:
+        # Warm-up: a few calls through every code path before the baseline
+        # (their state, kept a while after they end, is under 1 % of the
+        # measured calls').
+        warm = SippPair(proxy.workdir, "%s-warmup" % proxy.name, proxy, 50, 50, 0, 30)
+        warm.finish()
+        time.sleep(2.0)
+        result["base_kib"] = proxy.memory()
+        pair = SippPair(proxy.workdir, "%s-memory" % proxy.name, proxy, calls, rate, int(hold_s * 1000),
+                        int(hold_s + calls / rate + 60))
+        started = time.monotonic()
+        while pair.established() < calls and time.monotonic() - started < calls / rate + 20:
+            if not pair.uac.alive():
+                break
+            time.sleep(0.5)
+        established_at = time.monotonic()
+        result["established"] = pair.established()
+        time.sleep(2.0)
+        result["with_txn_kib"] = proxy.memory()
+        # Dialogs only: the INVITE transactions have expired (Tandem keeps an
+        # answered INVITE transaction 32 s, RFC 6026; Kamailio 5 s).
+        first_bye = started + hold_s
+        target = established_at + wait_txn_s
+        if wait_txn_s > 0 and target < first_bye - 1:
+            time.sleep(max(0.0, target - time.monotonic()))
+            result["dialogs_kib"] = proxy.memory()
+            # Calls already ended at that point (should be none).
+            result["ended_early"] = stat(read_stats(os.path.join(pair.workdir, "uac.csv")), "SuccessfulCall(C)")
+        outcome = pair.finish(extra=30)
+        result["failed"] = stat(outcome["uac_stats"], "FailedCall(C)")
+        result["successful"] = stat(outcome["uac_stats"], "SuccessfulCall(C)")
+        time.sleep(1.0)
+        result["after_bye_kib"] = proxy.memory()
+        result["processes"] = proxy.processes()
+    finally:
+        proxy.stop()
+    return result
+
+
+def rate_step(proxy, rate, seconds, hold_ms):
+    calls = int(rate * seconds)
+    pair = SippPair(proxy.workdir, "%s-rate-%d" % (proxy.name, rate), proxy, calls, rate, hold_ms,
+                    int(seconds + hold_ms / 1000 + 15))
+    cpu_before = proxy.cpu()
+    wall_before = time.monotonic()
+    sipp_cpu = 0.0
+    # A clean step ends when its last call does; one that is not clean would
+    # wait for SIPp's own timeouts (32 s), so it is cut short: calls not
+    # finished by then count as failed.
+    bound = seconds + hold_ms / 1000 + 6
+    try:
+        # SIPp's own CPU is sampled while it runs (dead processes cannot be
+        # read).
+        while pair.uac.alive() and time.monotonic() - wall_before < bound:
+            sipp_cpu = max(sipp_cpu, pair.cpu())
+            time.sleep(0.25)
+        cut = pair.uac.alive()
+        if cut:
+            time.sleep(1.2)  # one more -fd 1 statistics line
+            pair.stop()
+        outcome = pair.finish()
+    finally:
+        pair.stop()
+    wall = time.monotonic() - wall_before
+    cpu = proxy.cpu() - cpu_before
+    uac = outcome["uac_stats"]
+    successful = stat(uac, "SuccessfulCall(C)")
+    failed = stat(uac, "FailedCall(C)") + stat(outcome["uas_stats"], "FailedCall(C)")
+    clean = not cut and outcome["uac"] == 0 and failed == 0 and successful == calls
+    failed = max(failed, calls - successful)
+    return {"rate": rate, "calls": calls, "successful": successful, "failed": failed,
+            "retransmissions": stat(uac, "Retransmissions(C)") + stat(outcome["uas_stats"], "Retransmissions(C)"),
+            "clean": clean, "proxy_cpu_s": cpu, "cpu_us_per_call": 1e6 * cpu / max(successful, 1),
+            "sipp_cpu_s": sipp_cpu, "wall_s": wall, "uac_status": outcome["uac"]}
+
+
+def rate_phase(proxy, seconds, hold_ms, deadline, ladder):
+    """Steps the rate up until a step fails (or time runs out), then tries
+    once between the last clean rate and the failing one."""
+    steps = []
+    proxy.start()
+    try:
+        failed_at = None
+        for rate in ladder:
+            if time.monotonic() + seconds + hold_ms / 1000 + 20 > deadline:
+                log("  (time budget reached)")
+                break
+            step = rate_step(proxy, rate, seconds, hold_ms)
+            steps.append(step)
+            print_step(proxy.name, step)
+            if not proxy.proc.alive():
+                log("  %s exited:\n%s" % (proxy.name, proxy.proc.tail()))
+                break
+            if not step["clean"]:
+                failed_at = rate
+                break
+            time.sleep(2.0)
+        clean = [s["rate"] for s in steps if s["clean"]]
+        if failed_at is not None and clean and proxy.proc.alive():
+            middle = (clean[-1] + failed_at) // 2
+            if middle > clean[-1] and time.monotonic() + seconds + hold_ms / 1000 + 20 < deadline:
+                # Let the failed step's backlog drain first.
+                time.sleep(5.0)
+                step = rate_step(proxy, middle, seconds, hold_ms)
+                steps.append(step)
+                print_step(proxy.name, step)
+    finally:
+        proxy.stop()
+    return steps
+
+
+def print_step(name, s):
+    log("  %-8s %6d cps  %7d calls  %6d ok  %4d failed  %5d retrans  proxy CPU %6.2f s = %6.1f us/call  "
+        "SIPp CPU %6.2f s  %5.1f s%s" % (
+            name, s["rate"], s["calls"], s["successful"], s["failed"], s["retransmissions"], s["proxy_cpu_s"],
+            s["cpu_us_per_call"], s["sipp_cpu_s"], s["wall_s"], "" if s["clean"] else "  <- not clean"))
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def best_rate(steps):
+    clean = [s["rate"] for s in steps if s["clean"]]
+    return max(clean) if clean else 0
+
+
+def step_at(steps, rate):
+    for s in steps:
+        if s["rate"] == rate and s["clean"]:
+            return s
+    return None
+
+
+def per_dialog_bytes(mem, key):
+    if key not in mem or "base_kib" not in mem or not mem.get("established"):
+        return None
+    return (mem[key] - mem["base_kib"]) * 1024.0 / mem["established"]
+
+
+def ratio(a, b):
+    if a is None or b is None or not b:
+        return "-"
+    return "%.2f" % (a / b)
+
+
+def fmt(value, spec):
+    return "-" if value is None else spec % value
+
+
+def report(results, args):
+    t, k = results.get("Tandem", {}), results.get("Kamailio", {})
+    t_steps, k_steps = t.get("rate", []), k.get("rate", [])
+    t_best, k_best = best_rate(t_steps), best_rate(k_steps)
+    # CPU per call compared at the same offered rate: the highest step both
+    # passed cleanly.
+    common = sorted({s["rate"] for s in t_steps if s["clean"]} & {s["rate"] for s in k_steps if s["clean"]})
+    ref = common[-1] if common else None
+    t_ref = step_at(t_steps, ref) if ref else None
+    k_ref = step_at(k_steps, ref) if ref else None
+    t_cpu = t_ref["cpu_us_per_call"] if t_ref else None
+    k_cpu = k_ref["cpu_us_per_call"] if k_ref else None
+    t_mem, k_mem = t.get("memory", {}), k.get("memory", {})
+    rows = [
+        ("highest calls/s with 0 failed", t_best or None, k_best or None, "%d"),
+        ("proxy CPU us/call @ %s cps" % (ref or "-"), t_cpu, k_cpu, "%.1f"),
+        ("memory/dialog, dialogs only (B)", per_dialog_bytes(t_mem, "dialogs_kib"),
+         per_dialog_bytes(k_mem, "dialogs_kib"), "%.0f"),
+        ("memory/call, with transactions (B)", per_dialog_bytes(t_mem, "with_txn_kib"),
+         per_dialog_bytes(k_mem, "with_txn_kib"), "%.0f"),
+    ]
+    log("")
+    log("=" * 78)
+    log("Results (%s, %d cores, %s)" % (time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), os.uname().release))
+    log("  Tandem:   %s" % results.get("Tandem", {}).get("describe", "not run"))
+    log("  Kamailio: %s" % results.get("Kamailio", {}).get("describe", "not run"))
+    log("")
+    log("%-38s %12s %12s %16s" % ("", "Tandem", "Kamailio", "Tandem/Kamailio"))
+    for label, tv, kv, spec in rows:
+        log("%-38s %12s %12s %16s" % (label, fmt(tv, spec), fmt(kv, spec), ratio(tv, kv)))
+    log("")
+    for name, mem in (("Tandem", t_mem), ("Kamailio", k_mem)):
+        if mem:
+            log("  %s memory (PSS, KiB): baseline %s, %s calls up %s, dialogs only %s, after BYE %s; "
+                "%s established, %s failed" % (
+                    name, mem.get("base_kib"), mem.get("established"), mem.get("with_txn_kib"),
+                    mem.get("dialogs_kib", "-"), mem.get("after_bye_kib"), mem.get("established"),
+                    mem.get("failed")))
+    if t_ref and k_ref:
+        log("  SIPp (caller + callee) CPU at %d cps: %.2f s with Tandem, %.2f s with Kamailio, for %d calls"
+            % (ref, t_ref["sipp_cpu_s"], k_ref["sipp_cpu_s"], t_ref["calls"]))
+    log("  Floor: 13 datagrams per call through the proxy at ~5.6 us each = ~73 us of CPU per call.")
+    log("=" * 78)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tandem", default=os.environ.get("TANDEM_BIN",
+                                                           os.path.join(REPO, "build/release/src/app/tandem")))
+    parser.add_argument("--kamailio", default=shutil.which("kamailio") or "/usr/sbin/kamailio")
+    parser.add_argument("--only", choices=("tandem", "kamailio"))
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="Tandem workers (default: cores)")
+    parser.add_argument("--children", type=int, default=os.cpu_count(),
+                        help="Kamailio UDP worker processes (default: cores)")
+    parser.add_argument("--step-seconds", type=float, default=8.0, help="length of a rate step")
+    parser.add_argument("--hold-ms", type=int, default=1000, help="call length in the rate steps")
+    parser.add_argument("--dialogs", type=int, default=5000, help="calls held open in the memory phase")
+    parser.add_argument("--quick", action="store_true",
+                        help="a short run to try the script: 3 s steps, 1000 dialogs, no dialogs-only figure")
+    parser.add_argument("--budget", type=float, default=570.0, help="seconds the whole run may take")
+    parser.add_argument("--rates", help="comma-separated rates to step through instead of the default ladder")
+    parser.add_argument("--skip-memory", action="store_true", help="rate steps only")
+    parser.add_argument("--json", help="also write the raw results to this file")
+    args = parser.parse_args()
+
+    if args.quick:
+        args.step_seconds, args.dialogs = 3.0, 1000
+    wait_txn = 0 if args.quick else 36.0
+    hold_s = 10.0 if args.quick else 55.0
+    memory_rate = 500
+
+    for tool in ("sipp",):
+        if shutil.which(tool) is None:
+            sys.exit("bench: %s is not installed" % tool)
+    names = ["tandem", "kamailio"] if args.only is None else [args.only]
+    if "tandem" in names and not os.access(args.tandem, os.X_OK):
+        sys.exit("bench: no tandem binary at %s (build it: ./scripts/build.sh release)" % args.tandem)
+    if "kamailio" in names and not os.access(args.kamailio, os.X_OK):
+        sys.exit("bench: no kamailio at %s (Debian package kamailio)" % args.kamailio)
+
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        log("bench: warning: load average is %.2f; other work on the machine skews the figures" % load)
+    ladder = [int(r) for r in args.rates.split(",")] if args.rates else RATE_LADDER
+    start = time.monotonic()
+    deadline = start + args.budget
+    workdir = tempfile.mkdtemp(prefix="tandem-bench-")
+    log("bench: files in %s" % workdir)
+    results = {}
+    proxies = []
+    try:
+        for name in names:
+            proxy = (Tandem(os.path.abspath(args.tandem), args.workers, workdir) if name == "tandem"
+                     else Kamailio(args.kamailio, args.children, workdir))
+            proxies.append(proxy)
+            results[proxy.name] = {"describe": proxy.describe()}
+        # Memory first (fresh processes, short), then the rate ladders; each
+        # proxy gets half of what is left for its ladder.
+        for proxy in ([] if args.skip_memory else proxies):
+            log("== %s: memory with %d calls held open (%d cps, %.0f s each)"
+                % (proxy.name, args.dialogs, memory_rate, hold_s))
+            mem = memory_phase(proxy, args.dialogs, memory_rate, hold_s, wait_txn, deadline)
+            results[proxy.name]["memory"] = mem
+            log("  %s" % json.dumps(mem))
+        for index, proxy in enumerate(proxies):
+            remaining = deadline - time.monotonic()
+            share = remaining / (len(proxies) - index)
+            log("== %s: rate steps of %.0f s, calls of %d ms (%.0f s left for this proxy)"
+                % (proxy.name, args.step_seconds, args.hold_ms, share))
+            results[proxy.name]["rate"] = rate_phase(proxy, args.step_seconds, args.hold_ms,
+                                                     time.monotonic() + share, ladder)
+    except KeyboardInterrupt:
+        log("bench: interrupted")
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+    report(results, args)
+    log("bench: %.0f s in all" % (time.monotonic() - start))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
