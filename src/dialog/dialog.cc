@@ -435,6 +435,10 @@ Result<RequestOutcome> Dialog::on_request(const sip::Message& request, Side from
     if (!cseq) return make_error(cseq.present() ? std::string(cseq.reason()) : "Missing CSeq");
     const sip::Method method = request.method();
     const Side towards = other(from);
+    // Read everything that may be malformed before changing anything.
+    const bool target_refresh = method == sip::Method::Invite || method == sip::Method::Update;
+    const auto contact = target_refresh ? contact_uri(request) : std::string_view{};
+    if (!contact) return contact.error();
 
     RequestOutcome outcome;
     outcome.towards = towards;
@@ -499,8 +503,6 @@ Result<RequestOutcome> Dialog::on_request(const sip::Message& request, Side from
         case sip::Method::Update: {
             // A target refresh: the sender's new Contact (RFC 3261 section
             // 12.2.2). Early dialogs refresh when they are confirmed.
-            const auto contact = contact_uri(request);
-            if (!contact) return contact.error();
             if (!contact->empty() && (from == Side::Caller || has(kWasConfirmed)) &&
                 *contact != field(from, LegField::Contact)) {
                 const PackedTexts::Change change[] = {

@@ -191,6 +191,22 @@ TEST(DialogCSeq, PrackRAckFollowsTheRewrittenInvite) {
     EXPECT_FALSE(plain_prack->rack.has_value());
 }
 
+TEST(DialogCSeq, AMalformedRequestChangesNothing) {
+    const Call call;
+    Dialog dialog = call.confirmed();
+    ASSERT_TRUE(dialog.build_request(Side::Callee, "OPTIONS").ok());  // 102 to Bob
+    auto bad = dialog.on_request(
+        call.request(Side::Caller, "INVITE", 500, kAliceOffer, {}, "Contact: <sip:unterminated"),
+        Side::Caller, kStart);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().status, 400);
+    // Neither the numbering nor the pending offer moved.
+    EXPECT_EQ(dialog.leg(Side::Caller).last_cseq, kInviteCSeq);
+    auto next = dialog.build_request(Side::Callee, "INVITE");
+    ASSERT_TRUE(next.ok());
+    EXPECT_EQ(next->cseq, 103u);
+}
+
 TEST(DialogCSeq, EarlyForksDoNotLeakIntoTheWinnersNumbering) {
     const Call call;
     auto created = Dialog::from_initial_invite(1, call.invite(), {}, kStart);

@@ -83,6 +83,31 @@ TEST(Lifetime, ExpiryEndsTheCallWithTwoByes) {
     EXPECT_FALSE(dialog.expire(deadline + seconds(10)).ok());
 }
 
+// The example of docs/dialog.md: hold, an INFO from Alice, then timeout.
+TEST(Lifetime, TheDocumentedExample) {
+    const Call call;
+    Dialog dialog = call.confirmed();
+    dialog.set_max_duration(seconds(600));
+    auto hold = dialog.build_request(Side::Callee, "INVITE");
+    ASSERT_TRUE(hold.ok());
+    EXPECT_EQ(hold->cseq, 102u);
+    ASSERT_TRUE(
+        dialog
+            .on_request_reply(call.request_reply(Side::Callee, 200, "INVITE", 102, kBobAnswer),
+                              Side::Callee)
+            .ok());
+    ASSERT_TRUE(dialog.build_ack(Side::Callee, 102).ok());
+    auto info = dialog.on_request(call.request(Side::Caller, "INFO", 102), Side::Caller, kStart);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->cseq, (CSeqRewrite{102, 103}));
+    auto expired = dialog.expire(kAnswered + seconds(600));
+    ASSERT_TRUE(expired.ok());
+    EXPECT_EQ(expired->bye_to_callee.cseq, 104u);
+    EXPECT_EQ(expired->bye_to_caller.cseq, 1u);
+    EXPECT_EQ(expired->state_change, (StateChange{State::Confirmed, State::Deleted}));
+    EXPECT_EQ(dialog.linger_deadline(), kAnswered + seconds(600) + seconds(32));
+}
+
 TEST(Lifetime, ExpiryInConfirmedNoAckState) {
     const Call call;
     DialogOptions options;
