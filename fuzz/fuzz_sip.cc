@@ -64,8 +64,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     edits.set_body("application/sdp", "v=0\r\n");
     std::string derived = edits.serialize();
     auto reparsed = Message::parse(derived);
+    // Edits of a message that parsed must give a message that parses, unless
+    // the four lines they may add (Via, Record-Route, Content-Type,
+    // Content-Length) push it past the header limit.
     if (!reparsed.ok()) {
-        // Edits of a message that parsed must give a message that parses.
+        if (message.header_count() + 4 > kMaxHeaderLines) return 0;
         std::abort();
     }
     touch_everything(*reparsed);
