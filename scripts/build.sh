@@ -4,10 +4,14 @@
 #   asan     ASan+UBSan, with tests
 #   tsan     ThreadSanitizer, with tests
 #   fuzz     clang + libFuzzer targets
+# Further arguments name the targets to build (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 flavour=${1:-release}
+shift || true
+targets=()
+for target in "$@"; do targets+=(--target "$target"); done
 jobs=${JOBS:-$(nproc)}
 case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release -DTANDEM_BENCH=ON) ;;
@@ -19,4 +23,4 @@ case "$flavour" in
 esac
 
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
-cmake --build "build/$flavour" -j "$jobs"
+cmake --build "build/$flavour" -j "$jobs" "${targets[@]}"

@@ -12,11 +12,15 @@ passed=0
 failed=0
 failures=()
 
-# Runs ctest in one build tree and adds its counts to the totals.
+# Runs ctest in one build tree (optionally only the tests matching a regular
+# expression) and adds its counts to the totals.
 run_ctest() {
   local flavour=$1
+  local filter=${2:-}
   local log="build/$flavour/ctest.log"
-  ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 600 >"$log" 2>&1
+  local select=()
+  [ -n "$filter" ] && select=(-R "$filter")
+  ctest --test-dir "build/$flavour" --output-on-failure -j "$(nproc)" --timeout 600 "${select[@]}" >"$log" 2>&1
   cat "$log" | tail -n 40
   local line total fails
   line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
@@ -33,13 +37,17 @@ run_ctest() {
 stage() {
   local flavour=$1
   echo "=== build $flavour"
-  if ! ./scripts/build.sh "$flavour"; then
+  if ! ./scripts/build.sh "$@"; then
     failed=$((failed + 1)); failures+=("$flavour: build failed"); return 1
   fi
 }
 
 stage release && run_ctest release
 stage asan && run_ctest asan
+# ThreadSanitizer on the threaded paths: the socket transport, the
+# transaction layer, and the real binary with two workers.
+stage tsan tandem transport_tests txn_tests &&
+  run_ctest tsan '^(transport\.|txn\.|integration\.workers2\.)'
 
 fuzz_seconds=${FUZZ_SECONDS:-45}
 if [ "$fuzz_seconds" -gt 0 ] && stage fuzz; then
