@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds one flavour of Tandem into build/<flavour>.
 #   release  optimised, with tests and benchmarks (the default)
-#   asan     ASan+UBSan, with tests
+#   asan     ASan+UBSan, with tests, built with clang (so clang builds it all)
 #   tsan     ThreadSanitizer, with tests
 #   fuzz     clang + libFuzzer targets
 # Further arguments name the targets to build (default: all).
@@ -15,7 +15,7 @@ for target in "$@"; do targets+=(--target "$target"); done
 jobs=${JOBS:-$(nproc)}
 case "$flavour" in
   release) args=(-DCMAKE_BUILD_TYPE=Release -DTANDEM_BENCH=ON) ;;
-  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=address) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DTANDEM_SANITIZE=address -DCMAKE_CXX_COMPILER=clang++) ;;
   tsan) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_SANITIZE=thread) ;;
   fuzz) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_FUZZ=ON -DTANDEM_TESTS=OFF
               -DCMAKE_CXX_COMPILER=clang++) ;;
