@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <asio/post.hpp>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "dialog/events.h"
 #include "proxy/call_id.h"
@@ -21,6 +23,22 @@ struct HandOff {
     transport::Endpoint local;
     transport::ConnectionId connection;
 };
+
+constexpr std::string_view kDialogStateEvent = "E_DLG_STATE_CHANGED";
+
+// The event's parameters with OpenSIPS's names and types.
+script::EventParams dialog_event_params(dialog::StateChangedEvent event) {
+    script::EventParams params;
+    params.reserve(7);
+    params.push_back({"id", std::move(event.id)});
+    params.push_back({"db_id", static_cast<std::int64_t>(event.db_id)});
+    params.push_back({"callid", std::move(event.callid)});
+    params.push_back({"from_tag", std::move(event.from_tag)});
+    params.push_back({"to_tag", std::move(event.to_tag)});
+    params.push_back({"old_state", std::int64_t{event.old_state}});
+    params.push_back({"new_state", std::int64_t{event.new_state}});
+    return params;
+}
 
 }  // namespace
 
@@ -63,16 +81,24 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
     if (!host) return host.error();
     worker->script_.emplace(std::move(*host));
     worker->proxy_->attach_script(*worker->script_);
-    // The event bus (E_DLG_STATE_CHANGED subscribers) comes later; until
-    // then state changes are logged.
+    // Dialog state changes go to the script's event_route("E_DLG_STATE_CHANGED")
+    // when it has one (external subscribers come with the event interface).
+    // The route runs after the message being processed, never nested inside
+    // the route whose t_relay() or BYE caused the change.
     std::shared_ptr<spdlog::logger> logger = s.logger;
-    worker->proxy_->set_dialog_event_sink([logger](const dialog::Dialog& dialog,
-                                                   const dialog::StateChange& change) {
-        if (!logger->should_log(spdlog::level::debug)) return;
-        const dialog::StateChangedEvent event = dialog::make_state_changed_event(dialog, change);
-        logger->debug("dialog {} ({}): state {} -> {}", event.id, event.callid, event.old_state,
-                      event.new_state);
-    });
+    Worker* self = worker.get();
+    worker->proxy_->set_dialog_event_sink(
+        [self, logger](const dialog::Dialog& dialog, const dialog::StateChange& change) {
+            const bool wanted = self->script_->engine().has_event_route(kDialogStateEvent);
+            if (!wanted && !logger->should_log(spdlog::level::debug)) return;
+            dialog::StateChangedEvent event = dialog::make_state_changed_event(dialog, change);
+            logger->debug("dialog {} ({}): state {} -> {}", event.id, event.callid, event.old_state,
+                          event.new_state);
+            if (!wanted) return;
+            asio::post(self->io_, [self, params = dialog_event_params(std::move(event))] {
+                (void)self->script_->engine().run_event_route(kDialogStateEvent, params);
+            });
+        });
     return worker;
 }
 
