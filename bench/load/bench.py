@@ -3,10 +3,10 @@
 Record-Route, dialog tracking) under SIPp on this machine, in one run.
 
 For each proxy:
-  memory  a fresh proxy; N calls established and held open; the proxy's
-          memory (PSS of all its processes) before, with the calls and
-          their transactions, with the dialogs only (transactions expired),
-          and after the BYEs.
+  memory  a fresh proxy; N calls established and held open, the proxy's
+          memory (PSS of all its processes) taken with them and their
+          transactions; once those transactions expired, N more calls, whose
+          growth is the memory per established dialog (see memory_phase).
   rate    a fresh proxy; SIPp call rates stepped up (each step bounded in
           time and calls) until a step has a failed call; the highest rate
           with zero failed calls, and the proxy's CPU time per call at every
@@ -162,6 +162,24 @@ def udp_ports():
     return ports
 
 
+def udp_drops(ports):
+    """Datagrams the kernel dropped (receive buffer full) on the UDP sockets
+    bound to each of ports, from the drops column of /proc/net/udp."""
+    drops = dict.fromkeys(ports, 0)
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fields = line.split()
+                    port = int(fields[1].rsplit(":", 1)[1], 16)
+                    if port in drops:
+                        drops[port] += int(fields[-1])
+        except OSError:
+            pass
+    return drops
+
+
 def wait_listening(proc, port, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -213,7 +231,12 @@ class Tandem(Proxy):
         self.workers = workers
 
     def describe(self):
-        return "%s --workers %d (bench/load/tandem.lua)" % (self.binary, self.workers)
+        try:
+            version = subprocess.run([self.binary, "--version"], capture_output=True, text=True,
+                                     timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            version = "?"
+        return "%s --workers %d (bench/load/tandem.lua; %s)" % (self.binary, self.workers, version)
 
     def launch(self):
         env = dict(os.environ, BENCH_PROXY_PORT=str(self.port))
@@ -229,7 +252,12 @@ class Kamailio(Proxy):
         self.children = children
 
     def describe(self):
-        return "%s -n %d (bench/load/kamailio.cfg)" % (self.binary, self.children)
+        try:
+            version = subprocess.run([self.binary, "-v"], capture_output=True, text=True,
+                                     timeout=10).stdout.strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            version = "?"
+        return "%s -n %d (bench/load/kamailio.cfg; %s)" % (self.binary, self.children, version)
 
     def launch(self):
         argv = [self.binary, "-f", os.path.join(HERE, "kamailio.cfg"), "-DD", "-E",
@@ -247,9 +275,9 @@ class SippPair:
     """A callee (UAS) and a caller (UAC) SIPp for one step."""
 
     def __init__(self, workdir, tag, proxy, calls, rate, hold_ms, timeout):
-        self.workdir = os.path.join(workdir, tag)
-        os.makedirs(self.workdir)
+        self.workdir = tempfile.mkdtemp(prefix=tag + "-", dir=workdir)
         uas_port, uac_port = free_port(), free_port()
+        self.ports = (uac_port, uas_port)
         common = ["-i", LOOPBACK, "-t", "u1", "-nostdin", "-m", str(calls), "-timeout", "%ds" % timeout,
                   "-buff_size", "4194304", "-trace_stat", "-fd", "1", "-max_recv_loops", "10000",
                   "-max_sched_loops", "10000"]
@@ -322,40 +350,58 @@ def stat(stats, name):
 # Phases
 
 
-def memory_phase(proxy, calls, rate, hold_s, wait_txn_s, deadline):
-    """Memory per established dialog: calls held open, measured with their
-    transactions still around and after the transactions expired."""
+def establish(proxy, tag, calls, rate, hold_s):
+    """Starts calls held open hold_s seconds; returns the SippPair once they
+    are all established (or when that takes too long)."""
+    pair = SippPair(proxy.workdir, "%s-%s" % (proxy.name, tag), proxy, calls, rate, int(hold_s * 1000),
+                    int(hold_s + calls / rate + 60))
+    started = time.monotonic()
+    while pair.established() < calls and time.monotonic() - started < calls / rate + 20:
+        if not pair.uac.alive():
+            break
+        time.sleep(0.5)
+    return pair
+
+
+def memory_phase(proxy, calls, rate, wait_txn_s):
+    """Memory per established call, with its transactions and without.
+
+    Wave A: `calls` calls established and held; the memory is taken with
+    their INVITE transactions still kept, then once the transactions have
+    expired (Tandem keeps an answered INVITE transaction 32 s, RFC 6026;
+    Kamailio 5 s). The memory freed by the transactions stays with the
+    process (allocators keep it), so wave B, as many calls again, is set up
+    next: its transactions reuse that memory and its growth is the dialogs'.
+    Without wait_txn_s (quick runs) only wave A is measured."""
     result = {"calls": calls}
+    establish_s = calls / rate
     proxy.start()
     try:
         # Warm-up: a few calls through every code path before the baseline
         # (their state, kept a while after they end, is under 1 % of the
         # measured calls').
-        warm = SippPair(proxy.workdir, "%s-warmup" % proxy.name, proxy, 50, 50, 0, 30)
-        warm.finish()
+        SippPair(proxy.workdir, "%s-warmup" % proxy.name, proxy, 50, 50, 0, 30).finish()
         time.sleep(2.0)
         result["base_kib"] = proxy.memory()
-        pair = SippPair(proxy.workdir, "%s-memory" % proxy.name, proxy, calls, rate, int(hold_s * 1000),
-                        int(hold_s + calls / rate + 60))
-        started = time.monotonic()
-        while pair.established() < calls and time.monotonic() - started < calls / rate + 20:
-            if not pair.uac.alive():
-                break
-            time.sleep(0.5)
+        hold_a = establish_s + (wait_txn_s + establish_s + 8 if wait_txn_s else 4)
+        wave_a = establish(proxy, "memory-a", calls, rate, hold_a)
         established_at = time.monotonic()
-        result["established"] = pair.established()
+        result["established"] = wave_a.established()
         time.sleep(2.0)
         result["with_txn_kib"] = proxy.memory()
-        # Dialogs only: the INVITE transactions have expired (Tandem keeps an
-        # answered INVITE transaction 32 s, RFC 6026; Kamailio 5 s).
-        first_bye = started + hold_s
-        target = established_at + wait_txn_s
-        if wait_txn_s > 0 and target < first_bye - 1:
-            time.sleep(max(0.0, target - time.monotonic()))
-            result["dialogs_kib"] = proxy.memory()
-            # Calls already ended at that point (should be none).
-            result["ended_early"] = stat(read_stats(os.path.join(pair.workdir, "uac.csv")), "SuccessfulCall(C)")
-        outcome = pair.finish(extra=30)
+        if wait_txn_s:
+            time.sleep(max(0.0, established_at + wait_txn_s - time.monotonic()))
+            result["a_dialogs_kib"] = proxy.memory()
+            wave_b = establish(proxy, "memory-b", calls, rate, establish_s + 4)
+            result["established_b"] = wave_b.established()
+            time.sleep(1.0)
+            result["b_kib"] = proxy.memory()
+            # Calls of wave A already ended at that point (should be none).
+            result["a_ended_early"] = stat(read_stats(os.path.join(wave_a.workdir, "uac.csv")),
+                                           "SuccessfulCall(C)")
+            outcome_b = wave_b.finish(extra=30)
+            result["failed_b"] = stat(outcome_b["uac_stats"], "FailedCall(C)")
+        outcome = wave_a.finish(extra=30)
         result["failed"] = stat(outcome["uac_stats"], "FailedCall(C)")
         result["successful"] = stat(outcome["uac_stats"], "SuccessfulCall(C)")
         time.sleep(1.0)
@@ -373,6 +419,8 @@ def rate_step(proxy, rate, seconds, hold_ms):
     cpu_before = proxy.cpu()
     wall_before = time.monotonic()
     sipp_cpu = 0.0
+    sipp_drops = 0
+    proxy_drops_before = udp_drops([proxy.port])[proxy.port]
     # A clean step ends when its last call does; one that is not clean would
     # wait for SIPp's own timeouts (32 s), so it is cut short: calls not
     # finished by then count as failed.
@@ -382,6 +430,7 @@ def rate_step(proxy, rate, seconds, hold_ms):
         # read).
         while pair.uac.alive() and time.monotonic() - wall_before < bound:
             sipp_cpu = max(sipp_cpu, pair.cpu())
+            sipp_drops = max(sipp_drops, sum(udp_drops(pair.ports).values()))
             time.sleep(0.25)
         cut = pair.uac.alive()
         if cut:
@@ -392,6 +441,7 @@ def rate_step(proxy, rate, seconds, hold_ms):
         pair.stop()
     wall = time.monotonic() - wall_before
     cpu = proxy.cpu() - cpu_before
+    proxy_drops = udp_drops([proxy.port])[proxy.port] - proxy_drops_before
     uac = outcome["uac_stats"]
     successful = stat(uac, "SuccessfulCall(C)")
     failed = stat(uac, "FailedCall(C)") + stat(outcome["uas_stats"], "FailedCall(C)")
@@ -400,49 +450,61 @@ def rate_step(proxy, rate, seconds, hold_ms):
     return {"rate": rate, "calls": calls, "successful": successful, "failed": failed,
             "retransmissions": stat(uac, "Retransmissions(C)") + stat(outcome["uas_stats"], "Retransmissions(C)"),
             "clean": clean, "proxy_cpu_s": cpu, "cpu_us_per_call": 1e6 * cpu / max(successful, 1),
-            "sipp_cpu_s": sipp_cpu, "wall_s": wall, "uac_status": outcome["uac"]}
+            "sipp_cpu_s": sipp_cpu, "wall_s": wall, "uac_status": outcome["uac"],
+            "proxy_drops": proxy_drops, "sipp_drops": sipp_drops}
 
 
 def rate_phase(proxy, seconds, hold_ms, deadline, ladder):
-    """Steps the rate up until a step fails (or time runs out), then tries
-    once between the last clean rate and the failing one."""
+    """Steps the rate up until a rate fails twice in a row (a single failure
+    may be a hiccup of the shared machine; the step is then run again after
+    a pause), or time runs out; then tries once between the last clean rate
+    and the failing one."""
     steps = []
+    step_cost = seconds + hold_ms / 1000 + 20
+
+    def run(rate, note=""):
+        step = rate_step(proxy, rate, seconds, hold_ms)
+        step["note"] = note
+        steps.append(step)
+        print_step(proxy.name, step)
+        return step
+
     proxy.start()
     try:
         failed_at = None
         for rate in ladder:
-            if time.monotonic() + seconds + hold_ms / 1000 + 20 > deadline:
+            if time.monotonic() + step_cost > deadline:
                 log("  (time budget reached)")
                 break
-            step = rate_step(proxy, rate, seconds, hold_ms)
-            steps.append(step)
-            print_step(proxy.name, step)
+            step = run(rate)
+            if step["clean"] or not proxy.proc.alive():
+                time.sleep(2.0)
+            elif time.monotonic() + step_cost + 5 < deadline:
+                time.sleep(5.0)  # let the failed step's backlog drain
+                step = run(rate, "second try")
             if not proxy.proc.alive():
                 log("  %s exited:\n%s" % (proxy.name, proxy.proc.tail()))
                 break
             if not step["clean"]:
                 failed_at = rate
                 break
-            time.sleep(2.0)
         clean = [s["rate"] for s in steps if s["clean"]]
         if failed_at is not None and clean and proxy.proc.alive():
             middle = (clean[-1] + failed_at) // 2
-            if middle > clean[-1] and time.monotonic() + seconds + hold_ms / 1000 + 20 < deadline:
-                # Let the failed step's backlog drain first.
+            if middle > clean[-1] and time.monotonic() + step_cost + 5 < deadline:
                 time.sleep(5.0)
-                step = rate_step(proxy, middle, seconds, hold_ms)
-                steps.append(step)
-                print_step(proxy.name, step)
+                run(middle, "between the last clean rate and the failing one")
     finally:
         proxy.stop()
     return steps
 
 
 def print_step(name, s):
-    log("  %-8s %6d cps  %7d calls  %6d ok  %4d failed  %5d retrans  proxy CPU %6.2f s = %6.1f us/call  "
-        "SIPp CPU %6.2f s  %5.1f s%s" % (
+    log("  %-8s %5d cps %6d calls %6d ok %5d failed %5d retrans | proxy CPU %5.2f s = %6.1f us/call | "
+        "SIPp CPU %5.2f s | UDP drops proxy %d, SIPp %d | %4.1f s%s%s" % (
             name, s["rate"], s["calls"], s["successful"], s["failed"], s["retransmissions"], s["proxy_cpu_s"],
-            s["cpu_us_per_call"], s["sipp_cpu_s"], s["wall_s"], "" if s["clean"] else "  <- not clean"))
+            s["cpu_us_per_call"], s["sipp_cpu_s"], s["proxy_drops"], s["sipp_drops"], s["wall_s"],
+            "" if s["clean"] else "  <- not clean", " (%s)" % s["note"] if s.get("note") else ""))
 
 
 # ---------------------------------------------------------------------------
@@ -461,10 +523,19 @@ def step_at(steps, rate):
     return None
 
 
-def per_dialog_bytes(mem, key):
-    if key not in mem or "base_kib" not in mem or not mem.get("established"):
+def per_call_bytes(mem):
+    """Growth per call of wave A, transactions included."""
+    if "with_txn_kib" not in mem or not mem.get("established"):
         return None
-    return (mem[key] - mem["base_kib"]) * 1024.0 / mem["established"]
+    return (mem["with_txn_kib"] - mem["base_kib"]) * 1024.0 / mem["established"]
+
+
+def per_dialog_bytes(mem):
+    """Growth per call of wave B, set up in the memory wave A's expired
+    transactions left behind."""
+    if "b_kib" not in mem or not mem.get("established_b"):
+        return None
+    return (mem["b_kib"] - mem["a_dialogs_kib"]) * 1024.0 / mem["established_b"]
 
 
 def ratio(a, b):
@@ -493,10 +564,8 @@ def report(results, args):
     rows = [
         ("highest calls/s with 0 failed", t_best or None, k_best or None, "%d"),
         ("proxy CPU us/call @ %s cps" % (ref or "-"), t_cpu, k_cpu, "%.1f"),
-        ("memory/dialog, dialogs only (B)", per_dialog_bytes(t_mem, "dialogs_kib"),
-         per_dialog_bytes(k_mem, "dialogs_kib"), "%.0f"),
-        ("memory/call, with transactions (B)", per_dialog_bytes(t_mem, "with_txn_kib"),
-         per_dialog_bytes(k_mem, "with_txn_kib"), "%.0f"),
+        ("memory per established dialog (B)", per_dialog_bytes(t_mem), per_dialog_bytes(k_mem), "%.0f"),
+        ("memory per new call, + its txns (B)", per_call_bytes(t_mem), per_call_bytes(k_mem), "%.0f"),
     ]
     log("")
     log("=" * 78)
@@ -510,11 +579,11 @@ def report(results, args):
     log("")
     for name, mem in (("Tandem", t_mem), ("Kamailio", k_mem)):
         if mem:
-            log("  %s memory (PSS, KiB): baseline %s, %s calls up %s, dialogs only %s, after BYE %s; "
-                "%s established, %s failed" % (
+            log("  %s memory (PSS, KiB): baseline %s; %s calls up %s, their transactions expired %s; "
+                "%s more calls %s; after the BYEs %s; failed calls %s" % (
                     name, mem.get("base_kib"), mem.get("established"), mem.get("with_txn_kib"),
-                    mem.get("dialogs_kib", "-"), mem.get("after_bye_kib"), mem.get("established"),
-                    mem.get("failed")))
+                    mem.get("a_dialogs_kib", "-"), mem.get("established_b", "-"), mem.get("b_kib", "-"),
+                    mem.get("after_bye_kib"), mem.get("failed", 0) + mem.get("failed_b", 0)))
     if t_ref and k_ref:
         log("  SIPp (caller + callee) CPU at %d cps: %.2f s with Tandem, %.2f s with Kamailio, for %d calls"
             % (ref, t_ref["sipp_cpu_s"], k_ref["sipp_cpu_s"], t_ref["calls"]))
@@ -529,8 +598,8 @@ def main():
     parser.add_argument("--kamailio", default=shutil.which("kamailio") or "/usr/sbin/kamailio")
     parser.add_argument("--only", choices=("tandem", "kamailio"))
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="Tandem workers (default: cores)")
-    parser.add_argument("--children", type=int, default=os.cpu_count(),
-                        help="Kamailio UDP worker processes (default: cores)")
+    parser.add_argument("--children", type=int, default=2 * os.cpu_count(),
+                        help="Kamailio UDP worker processes (default: 2 per core, its best here: README.md)")
     parser.add_argument("--step-seconds", type=float, default=8.0, help="length of a rate step")
     parser.add_argument("--hold-ms", type=int, default=1000, help="call length in the rate steps")
     parser.add_argument("--dialogs", type=int, default=5000, help="calls held open in the memory phase")
@@ -539,13 +608,13 @@ def main():
     parser.add_argument("--budget", type=float, default=570.0, help="seconds the whole run may take")
     parser.add_argument("--rates", help="comma-separated rates to step through instead of the default ladder")
     parser.add_argument("--skip-memory", action="store_true", help="rate steps only")
+    parser.add_argument("--skip-rate", action="store_true", help="memory phase only")
     parser.add_argument("--json", help="also write the raw results to this file")
     args = parser.parse_args()
 
     if args.quick:
         args.step_seconds, args.dialogs = 3.0, 1000
     wait_txn = 0 if args.quick else 36.0
-    hold_s = 10.0 if args.quick else 55.0
     memory_rate = 500
 
     for tool in ("sipp",):
@@ -576,12 +645,11 @@ def main():
         # Memory first (fresh processes, short), then the rate ladders; each
         # proxy gets half of what is left for its ladder.
         for proxy in ([] if args.skip_memory else proxies):
-            log("== %s: memory with %d calls held open (%d cps, %.0f s each)"
-                % (proxy.name, args.dialogs, memory_rate, hold_s))
-            mem = memory_phase(proxy, args.dialogs, memory_rate, hold_s, wait_txn, deadline)
+            log("== %s: memory with %d calls held open (set up at %d cps)" % (proxy.name, args.dialogs, memory_rate))
+            mem = memory_phase(proxy, args.dialogs, memory_rate, wait_txn)
             results[proxy.name]["memory"] = mem
             log("  %s" % json.dumps(mem))
-        for index, proxy in enumerate(proxies):
+        for index, proxy in enumerate([] if args.skip_rate else proxies):
             remaining = deadline - time.monotonic()
             share = remaining / (len(proxies) - index)
             log("== %s: rate steps of %.0f s, calls of %d ms (%.0f s left for this proxy)"
@@ -593,12 +661,12 @@ def main():
     finally:
         for proxy in proxies:
             proxy.stop()
-    report(results, args)
-    log("bench: %.0f s in all" % (time.monotonic() - start))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
-    shutil.rmtree(workdir, ignore_errors=True)
+        report(results, args)
+        log("bench: %.0f s in all" % (time.monotonic() - start))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=2)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
