@@ -10,6 +10,11 @@
 #include <thread>
 
 #include "app/listeners.h"
+#include "dialog/events.h"
+#include "mi/core_commands.h"
+#include "mi/event_commands.h"
+#include "mi/mi_module.h"
+#include "proxy/call_id.h"
 #include "proxy/proxy_module.h"
 #include "script/module.h"
 
@@ -17,6 +22,7 @@ namespace tandem::app {
 namespace {
 
 constexpr const char* kHostsFile = "/etc/hosts";
+constexpr const char* kVersion = "tandem 0.1.0";
 
 // The hosts file, or an empty table (with a warning) when it cannot be read:
 // IP literals still work.
@@ -34,6 +40,7 @@ proxy::HostsTable load_hosts(spdlog::logger& logger) {
 Result<script::ModuleRegistry> settings_registry() {
     script::ModuleRegistry registry;
     if (auto added = proxy::add_proxy_modules(registry, nullptr); !added) return added.error();
+    if (auto added = registry.add(mi::mi_script_module()); !added) return added.error();
     return registry;
 }
 
@@ -88,10 +95,6 @@ Result<std::unique_ptr<Server>> Server::open(script::ScriptSource source, unsign
                                              std::shared_ptr<spdlog::logger> logger) {
     auto plan = plan_startup(source, logger);
     if (!plan) return plan.error();
-    for (const script::SocketAddress& address : plan->config.mi_listens) {
-        logger->warn("mi_listen {}: the management interface is not part of this build; ignored",
-                     address.to_string());
-    }
     if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
 
     auto server = std::make_unique<Server>(Key{}, logger);
@@ -107,6 +110,7 @@ Result<std::unique_ptr<Server>> Server::open(script::ScriptSource source, unsign
         settings.hosts = hosts;
         settings.script = source;
         settings.cache = &server->cache_;
+        settings.events = &server->events_;
         settings.logger = logger;
         auto worker = Worker::create(std::move(settings));
         if (!worker) {
@@ -123,7 +127,115 @@ Result<std::unique_ptr<Server>> Server::open(script::ScriptSource source, unsign
     }
     for (const auto& worker : server->workers_)
         worker->set_siblings(server->workers_);
+    if (auto started = server->start_management(plan->config); !started) return started.error();
     return server;
+}
+
+Status Server::start_management(const script::ScriptConfig& config) {
+    events_.declare(std::string(dialog::kStateChangedEvent),
+                    {"id", "db_id", "callid", "from_tag", "to_tag", "old_state", "new_state"});
+    mi::CoreServices services;
+    services.version = kVersion;
+    services.started = started_;
+    services.logger = logger_;
+    services.cache = &cache_;
+    services.statistics = [this] { return statistics(); };
+    services.reset_statistics = [this] { return reset_statistics(); };
+    services.reload_routes = [this] { return reload_routes(); };
+    services.list_dialogs = [this](const std::optional<std::string>& callid) {
+        return list_dialogs(callid);
+    };
+    services.end_dialog = [this](const mi::DialogSelector& which) { return end_dialog(which); };
+    if (auto added = mi::add_core_commands(mi_registry_, std::move(services)); !added) return added;
+    if (auto added = mi::add_event_commands(mi_registry_, events_); !added) return added;
+
+    mi::HttpSettings http;
+    if (auto token = config.string_param(mi::kScriptModuleName, "auth_token"))
+        http.auth_token = std::string(*token);
+    const bool explicit_address = !config.mi_listens.empty();
+    if (explicit_address) {
+        if (config.mi_listens.size() > 1)
+            logger_->warn("only the first mi_listen is used ({})",
+                          config.mi_listens.front().to_string());
+        http.host = config.mi_listens.front().host;
+        http.port = config.mi_listens.front().port;
+    }
+    auto listener = mi::HttpServer::start(
+        http, mi_registry_,
+        [this]() -> Result<std::string> {
+            auto all = statistics();
+            if (!all) return all.error();
+            return mi::prometheus_text(*all);
+        },
+        logger_);
+    if (!listener) {
+        // Only an address the script asked for is worth refusing to start:
+        // a second server on one host would otherwise never run.
+        if (explicit_address) return listener.error();
+        logger_->warn("{}; running without the management interface", listener.error().reason);
+        return {};
+    }
+    mi_server_ = std::move(*listener);
+    return {};
+}
+
+Result<mi::Statistics> Server::statistics() {
+    mi::Statistics total;
+    for (const auto& worker : workers_) {
+        auto own = worker->statistics(kWorkerAnswerTimeout);
+        if (!own) return own.error();
+        if (total.empty()) {
+            total = std::move(*own);
+            continue;
+        }
+        // Every worker lists the same statistics in the same order.
+        for (std::size_t i = 0; i < total.size() && i < own->size(); ++i)
+            total[i].value += (*own)[i].value;
+    }
+    const events::BusStats bus = events_.stats();
+    total.push_back({"events", "raised", bus.raised});
+    total.push_back({"events", "delivered", bus.delivered});
+    total.push_back({"events", "dropped", bus.dropped});
+    total.push_back({"events", "failed", bus.failed});
+    total.push_back({"events", "queued", bus.queued, true});
+    return total;
+}
+
+Status Server::reset_statistics() {
+    for (const auto& worker : workers_) {
+        if (auto reset = worker->reset_statistics(kWorkerAnswerTimeout); !reset) return reset;
+    }
+    events_.reset_stats();
+    return {};
+}
+
+Status Server::reload_routes() {
+    for (std::size_t index = 0; index < workers_.size(); ++index) {
+        if (auto reloaded = workers_[index]->reload_now(kWorkerAnswerTimeout); !reloaded) {
+            return make_error("worker " + std::to_string(index) + ": " + reloaded.error().reason,
+                              reloaded.error().status == 504 ? 504 : 500);
+        }
+    }
+    return {};
+}
+
+Result<mi::Json> Server::list_dialogs(const std::optional<std::string>& callid) {
+    mi::Json dialogs = mi::Json::array();
+    for (const auto& worker : workers_) {
+        auto own = worker->list_dialogs(callid, kWorkerAnswerTimeout);
+        if (!own) return own.error();
+        for (mi::Json& entry : *own)
+            dialogs.push_back(std::move(entry));
+    }
+    return mi::Json{{"Dialogs", std::move(dialogs)}};
+}
+
+Status Server::end_dialog(const mi::DialogSelector& which) {
+    // The owner: the shard in the id's top bits, or the Call-ID's shard.
+    const std::size_t owner = which.id ? dialog::shard_of(*which.id)
+                                       : proxy::shard_of_call_id(*which.callid, workers_.size());
+    if (owner >= workers_.size()) return make_error("no dialog with that id", 404);
+    return workers_[owner]->end_dialog(which, kWorkerAnswerTimeout);
 }
 
 std::vector<transport::Endpoint> Server::listening() const {
@@ -161,6 +273,7 @@ int Server::run() {
     };
     wait_for_signal();
 
+    events_.start();
     for (const auto& worker : workers_) {
         worker->start([&] {
             if (running.fetch_sub(1) == 1) asio::post(main_loop, [&] { main_loop.stop(); });
@@ -172,8 +285,11 @@ int Server::run() {
     logger_->info("tandem running with {} worker(s)", workers_.size());
 
     main_loop.run();
+    // MI commands wait on the workers: stop taking them first.
+    if (mi_server_) mi_server_->stop();
     for (const auto& worker : workers_)
         worker->join();
+    events_.stop();
     logger_->info("stopped");
     return 0;
 }

@@ -10,6 +10,10 @@
 
 #include "app/worker.h"
 #include "base/result.h"
+#include "events/event_bus.h"
+#include "mi/http_server.h"
+#include "mi/registry.h"
+#include "mi/statistics.h"
 #include "script/config.h"
 #include "script/engine.h"
 #include "script/local_cache.h"
@@ -22,6 +26,8 @@ namespace tandem::app {
 
 // How long a shutdown waits for requests in flight to get their answers.
 inline constexpr std::chrono::milliseconds kDrainGrace{3000};
+// How long an MI command waits for a worker to answer.
+inline constexpr std::chrono::milliseconds kWorkerAnswerTimeout{2000};
 
 // What the script's top level declares and the server starts from.
 struct StartupPlan {
@@ -53,6 +59,8 @@ class Server {
     // Where the server listens (the first worker's sockets; the others bind
     // the same addresses).
     std::vector<transport::Endpoint> listening() const;
+    // The MI listener's port; 0 when it is not listening.
+    std::uint16_t mi_port() const { return mi_server_ ? mi_server_->port() : 0; }
 
     struct Key {
       private:
@@ -62,9 +70,23 @@ class Server {
     Server(Key, std::shared_ptr<spdlog::logger> logger);
 
   private:
+    // Adds the MI commands and starts the listener the script asks for.
+    Status start_management(const script::ScriptConfig& config);
+    // Every worker's statistics summed, with the event bus's.
+    Result<mi::Statistics> statistics();
+    Status reset_statistics();
+    Status reload_routes();
+    Result<mi::Json> list_dialogs(const std::optional<std::string>& callid);
+    Status end_dialog(const mi::DialogSelector& which);
+
     std::shared_ptr<spdlog::logger> logger_;
+    std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
     script::LocalCache cache_;
+    events::EventBus events_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    mi::Registry mi_registry_;
+    // Declared last: it stops first, while what its commands use still exists.
+    std::unique_ptr<mi::HttpServer> mi_server_;
 };
 
 }  // namespace tandem::app

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "dialog/events.h"
+#include "dialog/types.h"
+#include "mi/mi_module.h"
 #include "proxy/call_id.h"
 #include "proxy/proxy_module.h"
 #include "sip/message.h"
@@ -38,6 +40,23 @@ script::EventParams dialog_event_params(dialog::StateChangedEvent event) {
     params.push_back({"old_state", std::int64_t{event.old_state}});
     params.push_back({"new_state", std::int64_t{event.new_state}});
     return params;
+}
+
+// The same parameters as text, for external subscribers.
+events::Event dialog_bus_event(const script::EventParams& params) {
+    events::Event event;
+    event.name = std::string(kDialogStateEvent);
+    event.params.reserve(params.size());
+    for (const auto& param : params) {
+        std::string text;
+        if (const auto* number = std::get_if<std::int64_t>(&param.value)) {
+            text = std::to_string(*number);
+        } else if (const auto* string = std::get_if<std::string>(&param.value)) {
+            text = *string;
+        }
+        event.params.emplace_back(param.name, std::move(text));
+    }
+    return event;
 }
 
 }  // namespace
@@ -73,6 +92,7 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
     if (auto added = proxy::add_proxy_modules(worker->registry_, worker->proxy_.get()); !added) {
         return added.error();
     }
+    if (auto added = worker->registry_.add(mi::mi_script_module()); !added) return added.error();
     script::EngineEnvironment env;
     env.modules = &worker->registry_;
     env.cache = s.cache;
@@ -82,20 +102,25 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
     worker->script_.emplace(std::move(*host));
     worker->proxy_->attach_script(*worker->script_);
     // Dialog state changes go to the script's event_route("E_DLG_STATE_CHANGED")
-    // when it has one (external subscribers come with the event interface).
-    // The route runs after the message being processed, never nested inside
-    // the route whose t_relay() or BYE caused the change.
+    // when it has one, and to the event bus when someone subscribed. The
+    // route runs after the message being processed, never nested inside the
+    // route whose t_relay() or BYE caused the change; the bus only queues.
     std::shared_ptr<spdlog::logger> logger = s.logger;
     Worker* self = worker.get();
+    events::EventBus* bus = s.events;
     worker->proxy_->set_dialog_event_sink(
-        [self, logger](const dialog::Dialog& dialog, const dialog::StateChange& change) {
+        [self, logger, bus](const dialog::Dialog& dialog, const dialog::StateChange& change) {
             const bool wanted = self->script_->engine().has_event_route(kDialogStateEvent);
-            if (!wanted && !logger->should_log(spdlog::level::debug)) return;
+            const bool subscribed = bus != nullptr && bus->has_subscribers(kDialogStateEvent);
+            if (!wanted && !subscribed && !logger->should_log(spdlog::level::debug)) return;
             dialog::StateChangedEvent event = dialog::make_state_changed_event(dialog, change);
             logger->debug("dialog {} ({}): state {} -> {}", event.id, event.callid, event.old_state,
                           event.new_state);
+            if (!wanted && !subscribed) return;
+            script::EventParams params = dialog_event_params(std::move(event));
+            if (subscribed) bus->raise(dialog_bus_event(params));
             if (!wanted) return;
-            asio::post(self->io_, [self, params = dialog_event_params(std::move(event))] {
+            asio::post(self->io_, [self, params = std::move(params)] {
                 (void)self->script_->engine().run_event_route(kDialogStateEvent, params);
             });
         });
@@ -247,6 +272,142 @@ void Worker::reload() {
                 "the next restart");
         }
     });
+}
+
+// ---------------------------------------------------------------------------
+// Management
+
+mi::Statistics Worker::raw_statistics() const {
+    const txn::TransactionStats& tm = proxy_->transactions().stats();
+    const proxy::ProxyStats& px = proxy_->stats();
+    mi::Statistics all = {
+        {"tm", "requests_received", tm.requests_received},
+        {"tm", "responses_received", tm.responses_received},
+        {"tm", "retransmissions_absorbed", tm.retransmissions_absorbed},
+        {"tm", "acks_absorbed", tm.acks_absorbed},
+        {"tm", "retransmissions_sent", tm.retransmissions_sent},
+        {"tm", "bad_requests_answered", tm.bad_requests_answered},
+        {"tm", "messages_dropped", tm.messages_dropped},
+        {"tm", "stray_responses", tm.stray_responses},
+        {"tm", "timeouts", tm.timeouts},
+        {"tm", "transport_errors", tm.transport_errors},
+        {"tm", "server_transactions", tm.server_transactions, true},
+        {"tm", "client_transactions", tm.client_transactions, true},
+        {"proxy", "requests_routed", px.requests_routed},
+        {"proxy", "requests_relayed", px.requests_relayed},
+        {"proxy", "acks_relayed", px.acks_relayed},
+        {"proxy", "responses_relayed", px.responses_relayed},
+        {"proxy", "local_replies", px.local_replies},
+        {"proxy", "loops_detected", px.loops_detected},
+        {"proxy", "too_many_hops", px.too_many_hops},
+        {"proxy", "script_errors", px.script_errors},
+        {"proxy", "cancels", px.cancels},
+        {"proxy", "rejected_while_draining", px.rejected_while_draining},
+        {"proxy", "generated_requests", px.generated_requests},
+        {"proxy", "timer_c_expired", px.timer_c_expired},
+    };
+    std::uint64_t early = 0;
+    std::uint64_t confirmed = 0;
+    std::uint64_t ended = 0;
+    proxy_->dialogs().for_each([&](const dialog::Dialog& dialog) {
+        if (dialog.is_ended()) {
+            ++ended;
+        } else if (dialog.is_confirmed()) {
+            ++confirmed;
+        } else {
+            ++early;
+        }
+    });
+    all.push_back({"dialog", "active_dialogs", early + confirmed, true});
+    all.push_back({"dialog", "early_dialogs", early, true});
+    all.push_back({"dialog", "confirmed_dialogs", confirmed, true});
+    all.push_back({"dialog", "ended_dialogs_lingering", ended, true});
+    return all;
+}
+
+Result<mi::Statistics> Worker::statistics(std::chrono::milliseconds timeout) {
+    return run_on_loop<mi::Statistics>(
+        [this]() -> Result<mi::Statistics> {
+            mi::Statistics all = raw_statistics();
+            for (mi::Statistic& statistic : all) {
+                if (statistic.gauge) continue;
+                const auto base = statistics_baseline_.find(statistic.group + ":" + statistic.name);
+                if (base == statistics_baseline_.end()) continue;
+                // A counter never goes down; guard anyway against a bad baseline.
+                statistic.value =
+                    statistic.value >= base->second ? statistic.value - base->second : 0;
+            }
+            return all;
+        },
+        timeout);
+}
+
+Status Worker::reset_statistics(std::chrono::milliseconds timeout) {
+    auto done = run_on_loop<bool>(
+        [this]() -> Result<bool> {
+            for (const mi::Statistic& statistic : raw_statistics()) {
+                if (!statistic.gauge)
+                    statistics_baseline_[statistic.group + ":" + statistic.name] = statistic.value;
+            }
+            return true;
+        },
+        timeout);
+    if (!done) return done.error();
+    return {};
+}
+
+Status Worker::reload_now(std::chrono::milliseconds timeout) {
+    auto done = run_on_loop<bool>(
+        [this]() -> Result<bool> {
+            auto reloaded = script_->reload();
+            if (!reloaded) return reloaded.error();
+            settings_.logger->log(settings_.index == 0 ? spdlog::level::info : spdlog::level::debug,
+                                  "worker {}: reloaded {} (generation {}) from MI", settings_.index,
+                                  settings_.script.name, reloaded->generation);
+            return true;
+        },
+        timeout);
+    if (!done) return done.error();
+    return {};
+}
+
+Result<mi::Json> Worker::list_dialogs(std::optional<std::string> callid,
+                                      std::chrono::milliseconds timeout) {
+    return run_on_loop<mi::Json>(
+        [this, callid = std::move(callid)]() -> Result<mi::Json> {
+            const auto steady_now = clock_.now();
+            const auto wall_now = std::chrono::system_clock::now();
+            mi::Json listed = mi::Json::array();
+            proxy_->dialogs().for_each([&](const dialog::Dialog& dialog) {
+                if (callid && dialog.call_id() != *callid) return;
+                listed.push_back(mi::dialog_json(dialog, steady_now, wall_now));
+            });
+            return listed;
+        },
+        timeout);
+}
+
+Status Worker::end_dialog(mi::DialogSelector which, std::chrono::milliseconds timeout) {
+    auto done = run_on_loop<bool>(
+        [this, which = std::move(which)]() -> Result<bool> {
+            dialog::DialogId id = 0;
+            if (which.id) {
+                id = *which.id;
+                if (!proxy_->dialogs().find(id))
+                    return make_error("no dialog " + dialog::dialog_id_text(id), 404);
+            } else {
+                const dialog::Dialog* found = proxy_->dialogs().find_by_call_id(*which.callid);
+                if (!found)
+                    return make_error("no dialog with Call-ID `" + *which.callid + "`", 404);
+                id = found->id();
+            }
+            if (auto ended = proxy_->end_dialog(id); !ended) return ended.error();
+            arm_timer();
+            return true;
+        },
+        timeout);
+    if (!done) return done.error();
+    return {};
 }
 
 void Worker::drain(std::chrono::milliseconds grace) {

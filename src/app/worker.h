@@ -8,10 +8,13 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,6 +22,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "events/event_bus.h"
+#include "mi/core_commands.h"
+#include "mi/statistics.h"
 #include "proxy/proxy.h"
 #include "proxy/resolver.h"
 #include "script/engine.h"
@@ -43,6 +49,7 @@ struct WorkerSettings {
     proxy::HostsTable hosts;
     script::ScriptSource script;
     script::LocalCache* cache = nullptr;  // shared by every worker; outlives them
+    events::EventBus* events = nullptr;   // shared by every worker; outlives them
     std::shared_ptr<spdlog::logger> logger;
 };
 
@@ -78,6 +85,21 @@ class Worker final : public transport::TransportHandler, public transport::Trans
 
     std::span<const transport::Endpoint> listening() const { return socket_->local_endpoints(); }
 
+    // ---- management (MI thread; run on the worker, waited for) -----------
+    // Each posts its work to the worker's loop and waits up to `timeout` for
+    // the answer; a worker that does not answer in time (stopped, stuck)
+    // makes it fail with 504.
+    Result<mi::Statistics> statistics(std::chrono::milliseconds timeout);
+    // Counters start again from zero (gauges stay).
+    Status reset_statistics(std::chrono::milliseconds timeout);
+    Status reload_now(std::chrono::milliseconds timeout);
+    // This worker's dialogs, all or those of one Call-ID, as dlg_list shows them.
+    Result<mi::Json> list_dialogs(std::optional<std::string> callid,
+                                  std::chrono::milliseconds timeout);
+    // Ends the dialog with a BYE to each leg; 404 when this worker has no such
+    // dialog.
+    Status end_dialog(mi::DialogSelector which, std::chrono::milliseconds timeout);
+
     // ---- transport::TransportHandler (the worker's sockets) ---------------
     void on_message(const transport::ReceivedMessage& message) override;
     void on_send_failed(const transport::SendFailure& failure) override;
@@ -99,6 +121,23 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     Worker(CreateKey, WorkerSettings settings);
 
   private:
+    // Runs `task` on the worker's thread; its result, or 504 after `timeout`.
+    // The promise is shared so that a task running after the wait gave up
+    // still has somewhere to put its result.
+    template <typename T>
+    Result<T> run_on_loop(std::function<Result<T>()> task, std::chrono::milliseconds timeout) {
+        auto promise = std::make_shared<std::promise<Result<T>>>();
+        std::future<Result<T>> answer = promise->get_future();
+        asio::post(io_, [promise, task = std::move(task)] { promise->set_value(task()); });
+        if (answer.wait_for(timeout) != std::future_status::ready) {
+            return make_error("worker " + std::to_string(settings_.index) + " did not answer in " +
+                                  std::to_string(timeout.count()) + " ms",
+                              504);
+        }
+        return answer.get();
+    }
+    // The counters as they are, before the reset baseline is taken off.
+    mi::Statistics raw_statistics() const;
     // Hands a message of this worker's shard to the transaction layer.
     void deliver(const transport::ReceivedMessage& message);
     void log_bad_message(const transport::ReceivedMessage& message);
@@ -120,6 +159,8 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     script::ModuleRegistry registry_;
     std::optional<script::ScriptHost> script_;
     std::span<const std::unique_ptr<Worker>> siblings_;
+    // Counter values at the last reset_statistics, by "group:name".
+    std::map<std::string, std::uint64_t, std::less<>> statistics_baseline_;
     std::thread thread_;
 };
 
