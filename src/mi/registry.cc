@@ -115,14 +115,15 @@ Result<Params> Registry::check_params(const Command& command, const Json& params
         for (std::size_t i = 0; i < params.size(); ++i)
             named.emplace(command.params[i].name, params[i]);
     } else if (params.is_object()) {
-        for (const auto& [name, value] : params.items()) {
+        for (const auto& item : params.items()) {
+            const std::string& name = item.key();
             const bool known =
                 std::any_of(command.params.begin(), command.params.end(),
                             [&](const ParamSpec& spec) { return spec.name == name; });
             if (!known) {
                 return invalid_params("unknown parameter `" + name + "` for " + command.name);
             }
-            named.emplace(name, value);
+            named.emplace(name, item.value());
         }
     } else if (!params.is_null()) {
         return invalid_params("params must be an object or an array");
