@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
@@ -140,7 +141,9 @@ Status Server::start_management(const script::ScriptConfig& config) {
     services.logger = logger_;
     services.cache = &cache_;
     services.statistics = [this] { return statistics(); };
-    services.reset_statistics = [this] { return reset_statistics(); };
+    services.reset_statistics = [this](const std::vector<std::string>& selectors) {
+        return reset_statistics(selectors);
+    };
     services.reload_routes = [this] { return reload_routes(); };
     services.list_dialogs = [this](const std::optional<std::string>& callid) {
         return list_dialogs(callid);
@@ -201,11 +204,19 @@ Result<mi::Statistics> Server::statistics() {
     return total;
 }
 
-Status Server::reset_statistics() {
+Status Server::reset_statistics(const std::vector<std::string>& selectors) {
     for (const auto& worker : workers_) {
-        if (auto reset = worker->reset_statistics(kWorkerAnswerTimeout); !reset) return reset;
+        if (auto reset = worker->reset_statistics(selectors, kWorkerAnswerTimeout); !reset)
+            return reset;
     }
-    events_.reset_stats();
+    // The bus's counters reset together, when any of them is selected.
+    const bool events_selected =
+        selectors.empty() ||
+        std::any_of(selectors.begin(), selectors.end(), [](const std::string& selector) {
+            return selector == "all" || selector.starts_with("events:") || selector == "raised" ||
+                   selector == "delivered" || selector == "dropped" || selector == "failed";
+        });
+    if (events_selected) events_.reset_stats();
     return {};
 }
 

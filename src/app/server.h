@@ -74,7 +74,7 @@ class Server {
     Status start_management(const script::ScriptConfig& config);
     // Every worker's statistics summed, with the event bus's.
     Result<mi::Statistics> statistics();
-    Status reset_statistics();
+    Status reset_statistics(const std::vector<std::string>& selectors);
     Status reload_routes();
     Result<mi::Json> list_dialogs(const std::optional<std::string>& callid);
     Status end_dialog(const mi::DialogSelector& which);

@@ -342,11 +342,13 @@ Result<mi::Statistics> Worker::statistics(std::chrono::milliseconds timeout) {
         timeout);
 }
 
-Status Worker::reset_statistics(std::chrono::milliseconds timeout) {
+Status Worker::reset_statistics(const std::vector<std::string>& selectors,
+                                std::chrono::milliseconds timeout) {
     auto done = run_on_loop<bool>(
-        [this]() -> Result<bool> {
+        [this, selectors]() -> Result<bool> {
             for (const mi::Statistic& statistic : raw_statistics()) {
-                if (!statistic.gauge)
+                if (statistic.gauge) continue;
+                if (selectors.empty() || mi::selected(statistic, selectors))
                     statistics_baseline_[statistic.group + ":" + statistic.name] = statistic.value;
             }
             return true;

@@ -90,8 +90,10 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     // the answer; a worker that does not answer in time (stopped, stuck)
     // makes it fail with 504.
     Result<mi::Statistics> statistics(std::chrono::milliseconds timeout);
-    // Counters start again from zero (gauges stay).
-    Status reset_statistics(std::chrono::milliseconds timeout);
+    // The counters `selectors` pick (all when empty) start again from zero;
+    // gauges stay.
+    Status reset_statistics(const std::vector<std::string>& selectors,
+                            std::chrono::milliseconds timeout);
     Status reload_now(std::chrono::milliseconds timeout);
     // This worker's dialogs, all or those of one Call-ID, as dlg_list shows them.
     Result<mi::Json> list_dialogs(std::optional<std::string> callid,

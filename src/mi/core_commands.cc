@@ -208,10 +208,19 @@ Status add_core_commands(Registry& registry, CoreServices services) {
                          return select_statistics(*statistics, params.strings("statistics"));
                      }});
     table.push_back({"reset_statistics",
-                     "sets the counters back to zero (gauges stay)",
+                     "sets counters back to zero (all, or those selected; gauges stay)",
                      {{"statistics", ParamKind::StringList}},
-                     [shared](const Params&) -> Result<Json> {
-                         if (auto reset = shared->reset_statistics(); !reset) return reset.error();
+                     [shared](const Params& params) -> Result<Json> {
+                         const std::vector<std::string> selectors = params.strings("statistics");
+                         if (!selectors.empty()) {
+                             // Refuse a selector that matches nothing, as get_statistics does.
+                             auto statistics = shared->statistics();
+                             if (!statistics) return statistics.error();
+                             if (auto known = select_statistics(*statistics, selectors); !known)
+                                 return known.error();
+                         }
+                         if (auto reset = shared->reset_statistics(selectors); !reset)
+                             return reset.error();
                          return Json("OK");
                      }});
     table.push_back({"cache_store",

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "dialog/dialog.h"
@@ -35,7 +36,9 @@ struct CoreServices {
     std::shared_ptr<spdlog::logger> logger;
     script::LocalCache* cache = nullptr;
     std::function<Result<Statistics>()> statistics;
-    std::function<Status()> reset_statistics;
+    // Resets the counters `selectors` pick (see select_statistics); every
+    // counter when empty.
+    std::function<Status(const std::vector<std::string>& selectors)> reset_statistics;
     // Reloads the script on every worker; fails naming the reason.
     std::function<Status()> reload_routes;
     // {"Dialogs": [...]}: every dialog, or those of one Call-ID.

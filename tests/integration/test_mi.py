@@ -336,7 +336,16 @@ class CallTests(MiTestCase):
         self.wait_for(lambda: any(s[1] == "5" for s in states_of([b for _, b in http_sub.bodies])),
                       "E_DLG_STATE_CHANGED (deleted) over HTTP")
         self.assertTrue(all(path == "/events" for path, _ in http_sub.bodies))
-        self.assertEqual(self.result("get_statistics", ["events:raised"])["events:raised"] > 0, True)
+        self.assertGreater(self.result("get_statistics", ["events:raised"])["events:raised"], 0)
+        # A selective reset leaves the other counters alone.
+        before = self.result("get_statistics", ["all"])
+        self.assertGreater(before["proxy:requests_relayed"], 0)
+        self.assertGreater(before["tm:requests_received"], 0)
+        self.assertEqual(self.result("reset_statistics", {"statistics": ["proxy:"]}), "OK")
+        after = self.result("get_statistics", ["all"])
+        self.assertEqual(after["proxy:requests_relayed"], 0)
+        self.assertGreaterEqual(after["tm:requests_received"], before["tm:requests_received"])
+        self.assertEqual(self.error("reset_statistics", ["nothing:"])["code"], 404)
 
     def test_cli_events(self):
         proc = subprocess.Popen([CLI["path"], "--port", str(self.proxy.mi_port), "events",

@@ -21,7 +21,8 @@ class CoreCommandsTest : public ::testing::Test {
         services.statistics = [this]() -> Result<Statistics> {
             return Statistics{{"tm", "requests_received", received_}};
         };
-        services.reset_statistics = [this]() -> Status {
+        services.reset_statistics = [this](const std::vector<std::string>& selectors) -> Status {
+            reset_selectors_ = selectors;
             received_ = 0;
             return {};
         };
@@ -55,6 +56,7 @@ class CoreCommandsTest : public ::testing::Test {
     bool reload_fails_ = false;
     int reloads_ = 0;
     DialogSelector ended_;
+    std::vector<std::string> reset_selectors_{"untouched"};
 };
 
 TEST_F(CoreCommandsTest, VersionAndUptime) {
@@ -90,7 +92,12 @@ TEST_F(CoreCommandsTest, StatisticsAndReset) {
     EXPECT_EQ(*call("get_statistics", {{"statistics", "all"}}),
               (Json{{"tm:requests_received", 9}}));
     EXPECT_EQ(call("get_statistics").error().status, kInvalidParams);
+    EXPECT_EQ(call("reset_statistics", {{"statistics", "nothing:"}}).error().status, 404);
+    EXPECT_EQ(reset_selectors_, std::vector<std::string>{"untouched"});
+    ASSERT_TRUE(call("reset_statistics", {{"statistics", "tm:"}}).ok());
+    EXPECT_EQ(reset_selectors_, std::vector<std::string>{"tm:"});
     ASSERT_TRUE(call("reset_statistics").ok());
+    EXPECT_TRUE(reset_selectors_.empty());
     EXPECT_EQ(*call("get_statistics", Json::array({Json::array({"tm:"})})),
               (Json{{"tm:requests_received", 0}}));
 }
