@@ -366,6 +366,11 @@ Status Worker::reload_now(std::chrono::milliseconds timeout) {
             settings_.logger->log(settings_.index == 0 ? spdlog::level::info : spdlog::level::debug,
                                   "worker {}: reloaded {} (generation {}) from MI", settings_.index,
                                   settings_.script.name, reloaded->generation);
+            if (reloaded->settings_changed && settings_.index == 0) {
+                settings_.logger->warn(
+                    "the script's listen/mi_listen/modparam settings changed; they take effect at "
+                    "the next restart");
+            }
             return true;
         },
         timeout);
