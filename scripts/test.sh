@@ -54,7 +54,8 @@ if [ "$fuzz_seconds" -gt 0 ] && stage fuzz; then
   for target in build/fuzz/fuzz/fuzz_*; do
     [ -x "$target" ] || continue
     name=$(basename "$target")
-    corpora=("fuzz/corpus/${name#fuzz_}")
+    corpora=()
+    [ -d "fuzz/corpus/${name#fuzz_}" ] && corpora+=("fuzz/corpus/${name#fuzz_}")
     # Whole SIP messages also seed the message and stream fuzzers.
     case "$name" in fuzz_sip | fuzz_framer) corpora+=(tests/data/rfc4475) ;; esac
     work=$(mktemp -d)
@@ -64,7 +65,7 @@ if [ "$fuzz_seconds" -gt 0 ] && stage fuzz; then
       passed=$((passed + 1))
       grep -E '^#[0-9]+.*DONE' "$work/log" | tail -n 1
     else
-      failed=$((failed + 1)); failures+=("$name found a crash (see below)")
+      failed=$((failed + 1)); failures+=("$name failed: a crash or a start-up error (see its log above)")
       tail -n 40 "$work/log"
       mkdir -p fuzz/artifacts && cp "$work"/crash-* "$work"/timeout-* "$work"/oom-* fuzz/artifacts/ 2>/dev/null
     fi
