@@ -2,6 +2,9 @@
 if(TANDEM_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+  # Tests that starve the process of resources the sanitizer runtime needs
+  # itself (file descriptors) look at this.
+  add_compile_definitions(TANDEM_UBSAN=1)
 elseif(TANDEM_SANITIZE STREQUAL "thread")
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
   add_link_options(-fsanitize=thread)

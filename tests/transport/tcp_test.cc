@@ -422,6 +422,12 @@ class DescriptorsExhausted {
 };
 
 TEST(Tcp, AcceptResumesAfterRunningOutOfDescriptors) {
+#ifdef TANDEM_UBSAN
+    // UBSan's vptr check opens a pipe to probe memory; with no descriptor
+    // left it reports every virtual call as a bad object. The release
+    // build runs this test.
+    GTEST_SKIP() << "needs free file descriptors under UBSan";
+#endif
     asio::io_context io;
     RecordingHandler handler;
     auto server = SocketTransport::open(io, handler, tcp_on(IpAddress::loopback_v4()));
