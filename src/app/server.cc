@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "app/listeners.h"
+#include "callops/callops_module.h"
+#include "callops/mi_commands.h"
 #include "dialog/events.h"
 #include "mi/core_commands.h"
 #include "mi/event_commands.h"
@@ -41,6 +43,9 @@ proxy::HostsTable load_hosts(spdlog::logger& logger) {
 Result<script::ModuleRegistry> settings_registry() {
     script::ModuleRegistry registry;
     if (auto added = proxy::add_proxy_modules(registry, nullptr); !added) return added.error();
+    if (auto added = registry.add(callops::callops_script_module(nullptr)); !added) {
+        return added.error();
+    }
     if (auto added = registry.add(mi::mi_script_module()); !added) return added.error();
     return registry;
 }
@@ -100,6 +105,7 @@ Result<std::unique_ptr<Server>> Server::open(script::ScriptSource source, unsign
 
     auto server = std::make_unique<Server>(Key{}, logger);
     const proxy::ProxyOptions options = proxy::proxy_options(plan->config);
+    const callops::Settings callops_settings = callops::callops_settings(plan->config, workers);
     const proxy::HostsTable hosts = load_hosts(*logger);
     std::vector<transport::Endpoint> listeners = plan->listeners;
     for (unsigned index = 0; index < workers; ++index) {
@@ -112,6 +118,7 @@ Result<std::unique_ptr<Server>> Server::open(script::ScriptSource source, unsign
         settings.script = source;
         settings.cache = &server->cache_;
         settings.events = &server->events_;
+        settings.callops = callops_settings;
         settings.logger = logger;
         auto worker = Worker::create(std::move(settings));
         if (!worker) {
@@ -151,6 +158,18 @@ Status Server::start_management(const script::ScriptConfig& config) {
     services.end_dialog = [this](const mi::DialogSelector& which) { return end_dialog(which); };
     if (auto added = mi::add_core_commands(mi_registry_, std::move(services)); !added) return added;
     if (auto added = mi::add_event_commands(mi_registry_, events_); !added) return added;
+    events_.declare(std::string(callops::kTransferEvent), callops::transfer_event_params());
+    events_.declare(std::string(callops::kHoldEvent), callops::hold_event_params());
+    callops::MiServices callops_services;
+    callops_services.shard_count = workers_.size();
+    callops_services.run_on =
+        [this](std::size_t shard,
+               std::function<Result<mi::Json>(callops::CallOps&)> work) -> Result<mi::Json> {
+        if (shard >= workers_.size()) return make_error("Dialog not found", 404);
+        return workers_[shard]->run_callops(std::move(work), kWorkerAnswerTimeout);
+    };
+    if (auto added = callops::add_mi_commands(mi_registry_, std::move(callops_services)); !added)
+        return added;
 
     mi::HttpSettings http;
     if (auto token = config.string_param(mi::kScriptModuleName, "auth_token"))

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "callops/callops_module.h"
 #include "dialog/events.h"
 #include "dialog/types.h"
 #include "mi/mi_module.h"
@@ -92,6 +93,13 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
     if (auto added = proxy::add_proxy_modules(worker->registry_, worker->proxy_.get()); !added) {
         return added.error();
     }
+    worker->callops_ =
+        std::make_unique<callops::CallOps>(*worker->proxy_, worker->wheel_, s.callops, s.logger);
+    worker->wire_callops(s.events);
+    if (auto added = worker->registry_.add(callops::callops_script_module(worker->callops_.get()));
+        !added) {
+        return added.error();
+    }
     if (auto added = worker->registry_.add(mi::mi_script_module()); !added) return added.error();
     script::EngineEnvironment env;
     env.modules = &worker->registry_;
@@ -125,6 +133,37 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
             });
         });
     return worker;
+}
+
+void Worker::wire_callops(events::EventBus* bus) {
+    // Like dialog events: the bus only queues; the script's event route runs
+    // after the current message, never nested in the route that caused it.
+    callops_->set_event_sink([this, bus](events::Event event) {
+        const bool wanted = script_ && script_->engine().has_event_route(event.name);
+        if (bus != nullptr && bus->has_subscribers(event.name)) bus->raise(event);
+        if (!wanted) return;
+        script::EventParams params;
+        params.reserve(event.params.size());
+        for (auto& [name, value] : event.params)
+            params.push_back({std::move(name), std::move(value)});
+        asio::post(io_, [this, name = std::move(event.name), params = std::move(params)] {
+            (void)script_->engine().run_event_route(name, params);
+        });
+    });
+    // A transfer's new call and the transferred call may belong to two
+    // workers: the work goes to the owner's loop.
+    callops_->set_dispatcher(
+        [this](std::size_t shard, std::function<void(callops::CallOps&)> work) {
+            if (shard >= siblings_.size() || shard == settings_.index) {
+                work(*callops_);
+                return;
+            }
+            Worker& target = *siblings_[shard];
+            asio::post(target.io_, [&target, work = std::move(work)] {
+                work(*target.callops_);
+                target.arm_timer();
+            });
+        });
 }
 
 void Worker::start(std::function<void()> on_stopped) {
@@ -415,6 +454,17 @@ Status Worker::end_dialog(mi::DialogSelector which, std::chrono::milliseconds ti
         timeout);
     if (!done) return done.error();
     return {};
+}
+
+Result<mi::Json> Worker::run_callops(std::function<Result<mi::Json>(callops::CallOps&)> work,
+                                     std::chrono::milliseconds timeout) {
+    return run_on_loop<mi::Json>(
+        [this, work = std::move(work)]() -> Result<mi::Json> {
+            auto result = work(*callops_);
+            arm_timer();
+            return result;
+        },
+        timeout);
 }
 
 void Worker::drain(std::chrono::milliseconds grace) {

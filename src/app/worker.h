@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "callops/call_ops.h"
 #include "events/event_bus.h"
 #include "mi/core_commands.h"
 #include "mi/statistics.h"
@@ -50,6 +51,7 @@ struct WorkerSettings {
     script::ScriptSource script;
     script::LocalCache* cache = nullptr;  // shared by every worker; outlives them
     events::EventBus* events = nullptr;   // shared by every worker; outlives them
+    callops::Settings callops;
     std::shared_ptr<spdlog::logger> logger;
 };
 
@@ -101,6 +103,10 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     // Ends the dialog with a BYE to each leg; 404 when this worker has no such
     // dialog.
     Status end_dialog(mi::DialogSelector which, std::chrono::milliseconds timeout);
+    // Runs call-control work (MI call_transfer, call_hold ...) on this
+    // worker's CallOps.
+    Result<mi::Json> run_callops(std::function<Result<mi::Json>(callops::CallOps&)> work,
+                                 std::chrono::milliseconds timeout);
 
     // ---- transport::TransportHandler (the worker's sockets) ---------------
     void on_message(const transport::ReceivedMessage& message) override;
@@ -146,6 +152,8 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     // Points the event loop's timer at the wheel's next due time.
     void arm_timer();
     void check_drain(std::chrono::steady_clock::time_point deadline);
+    // Hands call-control events to the event bus and the script's event routes.
+    void wire_callops(events::EventBus* bus);
 
     WorkerSettings settings_;
     asio::io_context io_{1};
@@ -158,6 +166,8 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     asio::steady_timer drain_timer_{io_};
     std::optional<transport::SocketTransport> socket_;
     std::unique_ptr<proxy::Proxy> proxy_;
+    // After the proxy: gone before it (it unhooks itself from the proxy).
+    std::unique_ptr<callops::CallOps> callops_;
     script::ModuleRegistry registry_;
     std::optional<script::ScriptHost> script_;
     std::span<const std::unique_ptr<Worker>> siblings_;

@@ -187,6 +187,19 @@ void Proxy::route_request(txn::IncomingRequest& request) {
     if (const auto to = request.message.to(); to && !to->tag.empty()) {
         frame.in_dialog = dialogs_.find(request.message);
     }
+    if (hooks_ != nullptr && request.message.method() != sip::Method::Ack) {
+        RequestVerdict verdict = hooks_->before_route(request.message, frame.in_dialog);
+        if (verdict.reply_status != 0) {
+            if (auto sent = reply(frame, verdict.reply_status, verdict.reply_reason); !sent) {
+                logger_->debug("{} {}: call control's reply not sent: {}",
+                               request.message.method_text(), request.message.call_id(),
+                               sent.error().reason);
+            }
+            return;
+        }
+        if (verdict.request_uri) actions.request_uri = std::move(verdict.request_uri);
+        frame.watch = verdict.watch;
+    }
     if (script_ == nullptr) {
         script::RouteOutcome outcome;
         outcome.status = script::RouteStatus::ScriptError;
@@ -425,6 +438,7 @@ Proxy::Relay& Proxy::relay_for(RouteFrame& frame) {
     if (frame.relay != nullptr) return *frame.relay;
     Relay& relay = *relays_.assign(frame.server.id(), std::make_unique<Relay>());
     relay.server = frame.server;
+    relay.watch = frame.watch;
     frame.relay = &relay;
     return relay;
 }
@@ -464,7 +478,11 @@ Status Proxy::reply(RouteFrame& frame, int status, std::string_view reason) {
     if (status >= 200) {
         frame.final_replied = true;
         ++stats_.local_replies;
-        if (frame.relay != nullptr) mark_answered(*frame.relay);
+        if (frame.relay != nullptr) {
+            mark_answered(*frame.relay);
+            report_final(*frame.relay, status,
+                         reason.empty() ? sip::default_reason_phrase(status) : reason);
+        }
     }
     return sent;
 }
@@ -827,6 +845,12 @@ void Proxy::forward_upstream(Relay& relay, const sip::Message& response, int sta
         }
     }
     std::string text = edits.serialize();
+    if (const int final_status = status_override != 0 ? status_override : response.status_code();
+        final_status >= 200) {
+        report_final(relay, final_status,
+                     status_override != 0 ? sip::default_reason_phrase(status_override)
+                                          : response.reason_phrase());
+    }
     if (relay.server_alive) {
         if (auto sent = transactions_.respond(relay.server, std::move(text)); sent) {
             ++stats_.responses_relayed;
@@ -848,6 +872,20 @@ void Proxy::answer_locally(Relay& relay, int status, std::string_view reason) {
     }
     mark_answered(relay);
     ++stats_.local_replies;
+    report_final(relay, status, reason.empty() ? sip::default_reason_phrase(status) : reason);
+}
+
+void Proxy::report_final(Relay& relay, int status, std::string_view reason) {
+    if (relay.watch == 0 || hooks_ == nullptr) return;
+    const std::uint64_t watch = relay.watch;
+    relay.watch = 0;
+    std::string_view call_id;
+    if (relay.request) {
+        call_id = relay.request->message.call_id();
+    } else if (frame_ != nullptr && frame_->message != nullptr) {
+        call_id = frame_->message->call_id();
+    }
+    hooks_->on_watched_final(watch, FinalReply{status, reason, call_id});
 }
 
 void Proxy::start_timer_c(Relay& relay, Branch& branch) {
@@ -968,7 +1006,8 @@ std::string Proxy::with_via(std::string_view text, const transport::Endpoint& de
     return out;
 }
 
-Status Proxy::send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest request) {
+Status Proxy::send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest request,
+                             GeneratedReplyHandler on_reply) {
     auto destination = generated_destination(request);
     if (!destination) {
         (void)dialog.request_failed(request.towards, request.cseq,
@@ -994,16 +1033,18 @@ Status Proxy::send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest re
     generated.method = sip::method_from_token(request.method);
     generated.destination = *destination;
     generated.send_options = send_options;
+    generated.on_reply = std::move(on_reply);
     return {};
 }
 
 Status Proxy::send_in_dialog(dialog::DialogId id, dialog::Side towards, std::string_view method,
-                             const dialog::RequestOptions& options) {
+                             const dialog::RequestOptions& options,
+                             GeneratedReplyHandler on_reply) {
     dialog::Dialog* dialog = dialogs_.find(id);
     if (dialog == nullptr) return make_error("No such dialog", 404);
     auto request = dialog->build_request(towards, method, options);
     if (!request) return request.error();
-    auto sent = send_generated(*dialog, std::move(*request));
+    auto sent = send_generated(*dialog, std::move(*request), std::move(on_reply));
     refresh_dialog_timers(*dialog);
     return sent;
 }
@@ -1050,14 +1091,23 @@ void Proxy::on_generated_response(txn::ClientTransaction transaction, Generated&
     }
     // A retransmitted final (a 2xx; other finals are absorbed below us) was
     // accounted for the first time.
-    if (!first_final || dialog == nullptr) return;
-    if (response.origin == txn::ResponseOrigin::network) {
-        auto outcome = dialog->on_request_reply(response.message, generated.towards);
-        if (outcome) emit(*dialog, outcome->state_change);
-    } else {
-        (void)dialog->request_failed(generated.towards, generated.cseq, generated.method);
+    if (!first_final) return;
+    if (dialog != nullptr) {
+        if (response.origin == txn::ResponseOrigin::network) {
+            auto outcome = dialog->on_request_reply(response.message, generated.towards);
+            if (outcome) emit(*dialog, outcome->state_change);
+        } else {
+            (void)dialog->request_failed(generated.towards, generated.cseq, generated.method);
+        }
+        refresh_dialog_timers(*dialog);
     }
-    refresh_dialog_timers(*dialog);
+    // Taken out first: the handler may send further requests.
+    GeneratedReplyHandler on_reply = std::move(generated.on_reply);
+    if (on_reply) {
+        const bool network = response.origin == txn::ResponseOrigin::network;
+        on_reply(GeneratedReply{status, response.message.reason_phrase(),
+                                network ? &response.message : nullptr});
+    }
 }
 
 void Proxy::refresh_dialog_timers(dialog::Dialog& dialog) {
@@ -1116,8 +1166,9 @@ void Proxy::on_dialog_linger(dialog::DialogId id) {
 }
 
 void Proxy::emit(const dialog::Dialog& dialog, const std::optional<dialog::StateChange>& change) {
-    if (!change || !dialog_events_) return;
-    dialog_events_(dialog, *change);
+    if (!change) return;
+    if (dialog_events_) dialog_events_(dialog, *change);
+    if (hooks_ != nullptr) hooks_->on_dialog_state(dialog, *change);
 }
 
 dialog::Dialog* Proxy::dialog_of(const Relay& relay) {
@@ -1375,6 +1426,24 @@ Result<ScriptValue> Proxy::dlg_send_sequential(const script::CallContext& contex
         return ScriptValue{false};
     }
     return ScriptValue{true};
+}
+
+std::optional<dialog::DialogId> Proxy::dialog_of_route(const script::CallContext& context) {
+    RouteFrame* frame = frame_for(context);
+    if (frame == nullptr) return std::nullopt;
+    if (frame->in_dialog) return frame->in_dialog->dialog->id();
+    if (frame->relay != nullptr && frame->relay->dialog != 0) return frame->relay->dialog;
+    return std::nullopt;
+}
+
+Status Proxy::watch_request(const script::CallContext& context, std::uint64_t watch) {
+    RouteFrame* frame = frame_for(context);
+    if (frame == nullptr || frame->kind != RouteKind::Request || frame->request == nullptr) {
+        return make_error("no request is being routed here", 0);
+    }
+    frame->watch = watch;
+    if (frame->relay != nullptr) frame->relay->watch = watch;
+    return {};
 }
 
 std::string Proxy::new_tag() {

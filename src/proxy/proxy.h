@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "dialog/dialog_table.h"
 #include "dialog/events.h"
+#include "proxy/call_hooks.h"
 #include "proxy/local_addresses.h"
 #include "proxy/resolver.h"
 #include "proxy/transaction_slots.h"
@@ -82,6 +83,9 @@ Result<bool> status_matches(int status, std::string_view pattern);
 using DialogEventSink =
     std::function<void(const dialog::Dialog& dialog, const dialog::StateChange& change)>;
 
+// Receives the final reply to a request Tandem sent into a dialog, once.
+using GeneratedReplyHandler = std::function<void(const GeneratedReply& reply)>;
+
 class Proxy final : public txn::TransactionUser {
   public:
     // `transport` and `timers` must outlive the proxy; `local` are the
@@ -98,6 +102,9 @@ class Proxy final : public txn::TransactionUser {
     // messages.
     void attach_script(script::ScriptHost& script) { script_ = &script; }
     void set_dialog_event_sink(DialogEventSink sink) { dialog_events_ = std::move(sink); }
+    // Call control's view of the messages (see call_hooks.h); null for none.
+    // Must outlive the proxy's use of it.
+    void set_call_hooks(CallHooks* hooks) { hooks_ = hooks; }
 
     // What the transport delivers to (the transaction layer).
     transport::TransportHandler& transport_handler() { return transactions_; }
@@ -144,13 +151,26 @@ class Proxy final : public txn::TransactionUser {
                                                     std::string_view content_type,
                                                     std::string_view headers);
 
+    // ---- for modules above the proxy (call control) ---------------------
+    // The dialog the message of the running route belongs to: the dialog
+    // an in-dialog request matched, or the one a relayed request (and its
+    // replies) belongs to; nullopt otherwise.
+    std::optional<dialog::DialogId> dialog_of_route(const script::CallContext& context);
+    // Reports the final reply of the request being routed (request route)
+    // to CallHooks::on_watched_final with `watch`. Fails when no request is
+    // being routed.
+    Status watch_request(const script::CallContext& context, std::uint64_t watch);
+
     // ---- management (MI, timers) ---------------------------------------
     // Sends an in-dialog request into a confirmed dialog of this shard
     // (dlg_send_sequential). Fails when the dialog is unknown (404), not
     // confirmed (481), busy with another offer (491) or the next hop does
-    // not resolve.
+    // not resolve. `on_reply` (optional) receives the request's final reply,
+    // or the transaction layer's 408/503 when none comes; it is not called
+    // when sending fails.
     Status send_in_dialog(dialog::DialogId id, dialog::Side towards, std::string_view method,
-                          const dialog::RequestOptions& options);
+                          const dialog::RequestOptions& options,
+                          GeneratedReplyHandler on_reply = {});
     // Ends a confirmed dialog with a BYE to each leg (dlg_end_dlg).
     Status end_dialog(dialog::DialogId id, std::string_view extra_headers = {});
 
@@ -205,6 +225,7 @@ class Proxy final : public txn::TransactionUser {
         bool final_sent = false;
         bool server_alive = true;
         std::uint32_t live_branches = 0;
+        std::uint64_t watch = 0;  // CallHooks::on_watched_final, until reported
     };
 
     // A request Tandem sent into a dialog on its own.
@@ -217,6 +238,7 @@ class Proxy final : public txn::TransactionUser {
         transport::SendOptions send_options;
         std::string ack;        // the ACK of a 2xx to a re-INVITE, resent for its retransmissions
         bool answered = false;  // a final response arrived
+        GeneratedReplyHandler on_reply;
     };
 
     // The route running now, and what its script functions decided.
@@ -238,6 +260,7 @@ class Proxy final : public txn::TransactionUser {
         bool create_dialog = false;
         bool relayed = false;
         bool final_replied = false;
+        std::uint64_t watch = 0;  // from the call hooks' verdict
     };
 
     // Where a relayed request goes and how its Request-URI and Route look.
@@ -283,6 +306,8 @@ class Proxy final : public txn::TransactionUser {
     void forward_upstream(Relay& relay, const sip::Message& response, int status_override = 0);
     void answer_locally(Relay& relay, int status, std::string_view reason = {});
     void mark_answered(Relay& relay);
+    // Tells the call hooks the final reply of a watched relay, once.
+    void report_final(Relay& relay, int status, std::string_view reason);
     void start_timer_c(Relay& relay, Branch& branch);
     void on_timer_c(txn::ServerTransaction server, txn::ClientTransaction client);
     void forward_stateless(const sip::Message& response);
@@ -294,7 +319,8 @@ class Proxy final : public txn::TransactionUser {
     bool run_reply_route(txn::IncomingResponse& response, Relay* relay);
 
     // ---- dialogs ------------------------------------------------------
-    Status send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest request);
+    Status send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest request,
+                          GeneratedReplyHandler on_reply = {});
     Result<transport::Endpoint> generated_destination(
         const dialog::GeneratedRequest& request) const;
     std::string with_via(std::string_view text, const transport::Endpoint& destination,
@@ -325,6 +351,7 @@ class Proxy final : public txn::TransactionUser {
     dialog::DialogTable dialogs_;
     script::ScriptHost* script_ = nullptr;
     DialogEventSink dialog_events_;
+    CallHooks* hooks_ = nullptr;
 
     // Relays by server transaction; the relay of each branch and Tandem's
     // own requests by client transaction. Relays and generated requests are
