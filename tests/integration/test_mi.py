@@ -36,10 +36,11 @@ class MiTandem(harness.TandemProxy):
     """Tandem with the routing of harness.tandem_script() plus an MI
     listener on a free port, optionally with a bearer token."""
 
-    def __init__(self, binary, workers, token=None):
+    def __init__(self, binary, workers, token=None, extra_script=""):
         super().__init__(binary, workers)
         self.mi_port = free_port()
         self.token = token
+        self.extra_script = extra_script
 
     def _launch(self, workspace, port, routing):
         script_path = workspace.path("routing.lua")
@@ -47,6 +48,7 @@ class MiTandem(harness.TandemProxy):
         text += '\nmi_listen("%s:%d")\n' % (LOOPBACK, self.mi_port)
         if self.token:
             text += 'modparam("mi", "auth_token", "%s")\n' % self.token
+        text += self.extra_script
         with open(script_path, "w") as f:
             f.write(text)
         argv = [self.binary, "--config", script_path, "--workers", str(self.workers),
@@ -56,9 +58,11 @@ class MiTandem(harness.TandemProxy):
 
 class MiTestCase(test_proxy.ProxyTestCase):
     token = None
+    extra_script = ""  # Lua appended to the routing script
 
     def start_proxy(self, routing=None):
-        self.proxy = MiTandem(BINARY["path"], test_proxy.CONFIG["workers"], self.token)
+        self.proxy = MiTandem(BINARY["path"], test_proxy.CONFIG["workers"], self.token,
+                              self.extra_script)
         self.proxy.start(self.ws, routing or Routing())
         harness.wait_listening(self.proxy.proc, self.proxy.mi_port, ("tcp",), timeout=20)
         return self.proxy
@@ -367,6 +371,36 @@ class CallTests(MiTestCase):
         self.assertEqual(self.result("subscribers_list"), {"Subscribers": []})
 
 
+class ScriptEventTests(MiTestCase):
+    """The script's own event route for E_DLG_STATE_CHANGED runs on every
+    state change of a call, with the event's parameters; it records them in
+    the local cache, which MI reads back."""
+
+    extra_script = """
+event_route("E_DLG_STATE_CHANGED", function(event)
+  local key = "states:" .. event.callid
+  local seen = cache_fetch("local", key) or ""
+  cache_store("local", key, seen .. event.old_state .. ">" .. event.new_state .. ";")
+end)
+"""
+
+    def test_event_route_sees_every_state_change(self):
+        uas = self.uas("uas", "uas_call.xml")
+        uac = self.uac("uac", "uac_call.xml", "sip:uas@" + self.target(uas))
+        uac_result, _ = self.finish(uac, uas)
+        call_id = uac_result.sent("INVITE")[0].call_id
+        deadline = time.monotonic() + self.timeout(10)
+        states = None
+        while time.monotonic() < deadline:
+            reply = self.rpc("cache_fetch", {"system": "local", "attr": "states:" + call_id})
+            states = reply.get("result", {}).get("value")
+            if states and states.endswith("4>5;"):
+                break
+            time.sleep(0.1)
+        # unconfirmed -> early -> confirmed without ACK -> confirmed -> deleted
+        self.assertEqual(states, "1>2;2>3;3>4;4>5;")
+
+
 BINARY = {"path": None}
 
 
@@ -397,7 +431,7 @@ def main():
         suite = loader.loadTestsFromNames(args.tests, module)
     else:
         suite = unittest.TestSuite(loader.loadTestsFromTestCase(c)
-                                   for c in (CommandTests, AuthTests, CallTests))
+                                   for c in (CommandTests, AuthTests, CallTests, ScriptEventTests))
     result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(suite)
     return 0 if result.wasSuccessful() else 1
 
