@@ -1,5 +1,7 @@
 #include "transport/udp_listener.h"
 
+#include <sys/socket.h>
+
 #include <asio/error.hpp>
 #include <asio/ip/v6_only.hpp>
 
@@ -12,6 +14,20 @@ namespace {
 // Datagrams read per wake-up before the listener yields to the event loop,
 // so one busy socket cannot starve timers and the other sockets.
 constexpr int kMaxDatagramsPerWakeup = 16;
+
+// A burst of datagrams has to fit in the socket's receive buffer while the
+// worker is busy or descheduled; the kernel's default (about 208 KB) drops
+// datagrams above a few thousand calls per second on a loaded machine.
+constexpr int kReceiveBufferBytes = 4 * 1024 * 1024;
+
+// Best effort: SO_RCVBUFFORCE passes net.core.rmem_max when Tandem may
+// (root, CAP_NET_ADMIN); otherwise SO_RCVBUF gets what rmem_max allows.
+void enlarge_receive_buffer(asio::ip::udp::socket& socket) {
+    const int size = kReceiveBufferBytes;
+    const int fd = socket.native_handle();
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0) return;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+}
 
 bool is_would_block(const std::error_code& error) {
     return error == asio::error::would_block || error == asio::error::try_again;
@@ -37,6 +53,7 @@ Result<std::shared_ptr<UdpListener>> UdpListener::open(asio::io_context& io, con
     }
     socket.bind(endpoint, error);
     if (error) return socket_error(where, error, 500);
+    enlarge_receive_buffer(socket);
     // Sends never wait (a full buffer drops the datagram) and the receive loop
     // reads until the kernel has nothing more.
     socket.non_blocking(true, error);
