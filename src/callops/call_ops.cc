@@ -430,8 +430,9 @@ void CallOps::on_dialog_state(const dialog::Dialog& dialog, const dialog::StateC
         for (Side side : {Side::Caller, Side::Callee}) {
             LegHold& leg = state.hold_op->legs[index(side)];
             timers_.cancel(leg.timer);
-            if (leg.needed && !leg.done)
+            if (leg.needed && !leg.done && leg.attempts > 0) {
                 raise_hold(dialog.call_id(), side, state.hold_op->hold, "fail");
+            }
         }
         state.hold_op.reset();
     }
@@ -605,24 +606,18 @@ Status CallOps::start_hold(dialog::DialogId id, Legs legs, bool hold, std::strin
         leg.needed = leg.bits != offered_bits(state.holds, side);
     }
     state.hold_op = std::move(op);
-    Status first_error;
-    bool any_sent = false;
+    // One leg after the other: the dialog carries one offer/answer at a
+    // time, and a leg refusing must be known before the other is changed.
     for (Side side : {Side::Caller, Side::Callee}) {
         if (!state.hold_op->legs[index(side)].needed) continue;
-        auto sent = send_hold(id, state, side);
-        if (sent) {
-            any_sent = true;
-        } else if (first_error) {
-            first_error = sent;
+        if (auto sent = send_hold(id, state, side); !sent) {
+            // Nothing went out: as if never asked (no event was raised).
+            state.hold_op.reset();
+            forget_if_idle(id);
+            return sent;
         }
+        break;
     }
-    if (!any_sent) {
-        // Nothing went out: as if never asked (no events were raised).
-        state.hold_op.reset();
-        forget_if_idle(id);
-        return first_error ? make_error("No re-INVITE sent", 500) : first_error;
-    }
-    report_unsent(id, state);
     return {};
 }
 
@@ -656,10 +651,6 @@ Status CallOps::send_hold(dialog::DialogId id, CallState& state, Side side) {
         logger_->info("call_{} of {} ({}): re-INVITE not sent: {} {}", op.hold ? "hold" : "unhold",
                       dialog->call_id(), dialog::side_name(side), sent.error().status,
                       sent.error().reason);
-        if (leg.attempts == 1) {
-            leg.done = true;  // reported by the caller once the other leg went out
-            leg.ok = false;
-        }
         return sent;
     }
     if (leg.attempts == 1) raise_hold(dialog->call_id(), side, op.hold, "start");
@@ -707,9 +698,14 @@ void CallOps::on_hold_timer(dialog::DialogId id, Side side, std::uint64_t serial
     LegHold& leg = state.hold_op->legs[index(side)];
     if (leg.serial != serial || leg.done) return;
     if (!retry) {
-        logger_->info("call_hold of {} ({}): no final reply in time", call_id_of(id),
+        logger_->info("call_hold of {} ({}): no final reply in time, cancelling", call_id_of(id),
                       dialog::side_name(side));
-        leg_done(id, state, side, false);
+        // Its final reply (487, or the transaction layer's 408) fails the
+        // leg, once the dialog has dropped the offer: only then can the
+        // other leg be put back.
+        if (auto cancelled = proxy_.cancel_in_dialog(id, side); !cancelled) {
+            leg_done(id, state, side, false);
+        }
         return;
     }
     if (auto sent = send_hold(id, state, side); !sent) {
@@ -725,16 +721,18 @@ void CallOps::on_hold_timer(dialog::DialogId id, Side side, std::uint64_t serial
     }
 }
 
-void CallOps::report_unsent(dialog::DialogId id, CallState& state) {
-    // At most one leg can have failed to go out while the other went: its
-    // failure may finish the operation, so nothing is read after it.
+bool CallOps::advance_hold(dialog::DialogId id, CallState& state) {
+    HoldOperation& op = *state.hold_op;
     for (Side side : {Side::Caller, Side::Callee}) {
-        const LegHold& leg = state.hold_op->legs[index(side)];
-        if (leg.needed && leg.done) {
-            leg_done(id, state, side, false);
-            return;
-        }
+        LegHold& leg = op.legs[index(side)];
+        if (!leg.needed || leg.done) continue;
+        if (send_hold(id, state, side)) return true;
+        leg.done = true;
+        leg.ok = false;
+        raise_hold(call_id_of(id), side, op.hold, "fail");
+        return false;
     }
+    return false;
 }
 
 void CallOps::leg_done(dialog::DialogId id, CallState& state, Side side, bool ok) {
@@ -744,8 +742,10 @@ void CallOps::leg_done(dialog::DialogId id, CallState& state, Side side, bool ok
     leg.ok = ok;
     timers_.cancel(leg.timer);
     raise_hold(call_id_of(id), side, op.hold, ok ? "ok" : "fail");
-    for (const LegHold& each : op.legs) {
-        if (each.needed && !each.done) return;
+    if (ok && advance_hold(id, state)) return;
+    // A refusal stops the operation: the legs not started stay as they are.
+    for (LegHold& each : op.legs) {
+        if (!each.done) each.needed = false;
     }
     finish_hold(id, state);
 }
@@ -791,18 +791,7 @@ void CallOps::finish_hold(dialog::DialogId id, CallState& state) {
     }
     state.holds = op.to;
     state.hold_op = std::move(back);
-    bool any_sent = false;
-    for (Side side : {Side::Caller, Side::Callee}) {
-        if (!state.hold_op->legs[index(side)].needed) continue;
-        if (send_hold(id, state, side)) any_sent = true;
-    }
-    if (!any_sent) {
-        state.hold_op.reset();
-        state.holds = op.from;
-        forget_if_idle(id);
-        return;
-    }
-    report_unsent(id, state);
+    if (!advance_hold(id, state)) finish_hold(id, state);
 }
 
 void CallOps::raise_hold(std::string_view call_id, Side side, bool hold, std::string_view state) {

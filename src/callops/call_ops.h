@@ -225,8 +225,9 @@ class CallOps final : public proxy::CallHooks {
                        const proxy::GeneratedReply& reply);
     void on_hold_timer(dialog::DialogId id, dialog::Side side, std::uint64_t serial, bool retry);
     void leg_done(dialog::DialogId id, CallState& state, dialog::Side side, bool ok);
-    // Reports the leg whose re-INVITE could not be sent while the other's was.
-    void report_unsent(dialog::DialogId id, CallState& state);
+    // Sends the re-INVITE of the next leg still to do; false when none is
+    // left or it could not be sent (that leg then fails).
+    bool advance_hold(dialog::DialogId id, CallState& state);
     void finish_hold(dialog::DialogId id, CallState& state);
     void raise_hold(std::string_view call_id, dialog::Side side, bool hold, std::string_view state);
 

@@ -1034,6 +1034,7 @@ Status Proxy::send_generated(dialog::Dialog& dialog, dialog::GeneratedRequest re
     generated.destination = *destination;
     generated.send_options = send_options;
     generated.on_reply = std::move(on_reply);
+    generated.transaction = *client;
     return {};
 }
 
@@ -1047,6 +1048,18 @@ Status Proxy::send_in_dialog(dialog::DialogId id, dialog::Side towards, std::str
     auto sent = send_generated(*dialog, std::move(*request), std::move(on_reply));
     refresh_dialog_timers(*dialog);
     return sent;
+}
+
+Status Proxy::cancel_in_dialog(dialog::DialogId id, dialog::Side towards) {
+    std::optional<txn::ClientTransaction> pending;
+    generated_.for_each([&](const std::unique_ptr<Generated>& generated) {
+        if (generated->dialog == id && generated->towards == towards && !generated->answered &&
+            generated->method == sip::Method::Invite) {
+            pending = generated->transaction;
+        }
+    });
+    if (!pending) return make_error("No INVITE of Tandem's pending", 481);
+    return transactions_.cancel(*pending);
 }
 
 Status Proxy::end_dialog(dialog::DialogId id, std::string_view extra_headers) {

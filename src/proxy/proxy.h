@@ -171,6 +171,11 @@ class Proxy final : public txn::TransactionUser {
     Status send_in_dialog(dialog::DialogId id, dialog::Side towards, std::string_view method,
                           const dialog::RequestOptions& options,
                           GeneratedReplyHandler on_reply = {});
+    // Cancels Tandem's own INVITE to leg `towards` of a dialog that has no
+    // final reply yet (RFC 3261 section 9.1); its final reply (487, or 408
+    // after 64*T1) still reaches the handler given to send_in_dialog. Fails
+    // (481) when there is no such INVITE.
+    Status cancel_in_dialog(dialog::DialogId id, dialog::Side towards);
     // Ends a confirmed dialog with a BYE to each leg (dlg_end_dlg).
     Status end_dialog(dialog::DialogId id, std::string_view extra_headers = {});
 
@@ -236,6 +241,7 @@ class Proxy final : public txn::TransactionUser {
         sip::Method method = sip::Method::Other;
         transport::Endpoint destination;
         transport::SendOptions send_options;
+        txn::ClientTransaction transaction;
         std::string ack;        // the ACK of a 2xx to a re-INVITE, resent for its retransmissions
         bool answered = false;  // a final response arrived
         GeneratedReplyHandler on_reply;
