@@ -353,7 +353,8 @@ void CallOps::new_call_ended(const CallKey& key, const std::string& call_id, int
     Transfer& transfer = *found->second.transfer;
     if (transfer.transfer_callid != call_id) return;
     finish_transfer(*id, transfer, status >= 200 && status < 300, status_text(status, reason));
-    if (!transfer.subscribed) {
+    const dialog::Dialog* dialog = proxy_.dialogs().find(*id);
+    if (!transfer.subscribed || dialog == nullptr || dialog->is_ended()) {
         found->second.transfer.reset();
         forget_if_idle(*id);
     }

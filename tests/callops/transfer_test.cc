@@ -1,0 +1,343 @@
+// Transfers driven through a proxy: the REFER Tandem sends (Refer-To,
+// Referred-By, posing as the other party), the NOTIFYs it answers itself,
+// the new call tied back to the transferred one in each mode, attended
+// transfers with Replaces, the script functions, and every way a transfer
+// fails: rejected REFER, failing sipfrag, no NOTIFY, a second transfer.
+#include <gtest/gtest.h>
+
+#include "callops_test_support.h"
+#include "dialog/events.h"
+
+namespace tandem::callops::testing {
+namespace {
+
+using dialog::Side;
+
+const char* const kCarol = "sip:carol@127.0.0.1:5072";
+
+// A NOTIFY of the REFER subscription, from the caller.
+Request notify(std::uint32_t cseq, std::string_view sipfrag, bool terminated = false) {
+    Request request = in_dialog("NOTIFY", cseq);
+    request.extra += "Event: refer\r\n";
+    request.extra += terminated ? "Subscription-State: terminated;reason=noresource\r\n"
+                                : "Subscription-State: active;expires=60\r\n";
+    request.body = std::string(sipfrag);
+    request.content_type = "message/sipfrag";
+    return request;
+}
+
+// The caller's INVITE of the new call, to `uri`.
+Request new_call(std::string uri, std::string extra = {}) {
+    Request request;
+    request.uri = std::move(uri);
+    request.call_id = "call-2@127.0.0.1";
+    request.from_tag = "new-tag";
+    request.branch = "z9hG4bK-new-call";
+    request.extra = std::move(extra);
+    request.body = kCallerSdp;
+    return request;
+}
+
+class TransferTest : public CallOpsTest {
+  protected:
+    // The REFER sent since the last take().
+    sip::Message refer() {
+        const auto sent = take_one();
+        refer_text = sent.bytes;
+        refer_to = sent.destination;
+        return parse(sent.bytes);
+    }
+
+    void answer_refer(int status) {
+        take();  // retransmissions of the REFER
+        receive(response_to(refer_text, status, ""), refer_to);
+        EXPECT_TRUE(take().empty());
+    }
+
+    // Sends `request` from the caller; returns the status Tandem answered
+    // it with (0 when it relayed it instead).
+    int answered(const Request& request) {
+        receive(request.text(), kCaller);
+        const auto sent = take_one();
+        const sip::Message message = parse(sent.bytes);
+        if (message.is_request()) return 0;
+        EXPECT_EQ(sent.destination, kCaller);
+        return message.status_code();
+    }
+
+    std::string refer_text;
+    transport::Endpoint refer_to;
+};
+
+Settings with_mode(Mode mode) {
+    Settings settings;
+    settings.mode = mode;
+    settings.notify_timeout = std::chrono::seconds(3);
+    return settings;
+}
+
+TEST_F(TransferTest, BlindTransferInParamMode) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+
+    // The REFER goes to the caller, from the callee's side of the dialog.
+    const sip::Message sent = refer();
+    EXPECT_EQ(refer_to, kCaller);
+    EXPECT_EQ(sent.method(), sip::Method::Refer);
+    EXPECT_EQ(first_line(refer_text), "REFER sip:alice@127.0.0.1:5080 SIP/2.0");
+    EXPECT_EQ(sent.header(sip::HeaderId::ReferTo), "<sip:carol@127.0.0.1:5072;osid=" + id + ">");
+    EXPECT_EQ(sent.header(sip::HeaderId::ReferredBy), "<sip:bob@127.0.0.1:5070>");
+    EXPECT_EQ(sent.from()->tag, "callee-tag");
+    EXPECT_EQ(sent.to()->tag, "caller-tag");
+    EXPECT_EQ(sent.cseq()->number, 1u);
+    EXPECT_EQ(call()->variables().get("call_transfer_leg"), "caller");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].name, kTransferEvent);
+    EXPECT_EQ(param(raised[0], "callid"), "call-1@127.0.0.1");
+    EXPECT_EQ(param(raised[0], "leg"), "caller");
+    EXPECT_EQ(param(raised[0], "destination"), kCarol);
+    EXPECT_EQ(param(raised[0], "state"), "start");
+    EXPECT_EQ(param(raised[0], "status"), "");
+    answer_refer(202);
+
+    // NOTIFYs are answered here and never reach the callee.
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 100 Trying\r\n")), 200);
+
+    // The new call: linked, and relayed without the parameter.
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    EXPECT_EQ(invite.destination, kTarget);
+    EXPECT_EQ(first_line(invite.bytes), "INVITE sip:carol@127.0.0.1:5072 SIP/2.0");
+    EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
+    receive(response_to(invite.bytes, 180, "carol-tag"), kTarget);
+    take();
+    EXPECT_EQ(answered(notify(3, "SIP/2.0 180 Ringing\r\n")), 200);
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    EXPECT_EQ(take_one().destination, kCaller);
+    EXPECT_EQ(answered(notify(4, "SIP/2.0 200 OK\r\n", true)), 200);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "notify:100 Trying",
+                                                          "start:", "notify:180 Ringing",
+                                                          "ok:200 OK", "notify:200 OK"}));
+    EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
+    EXPECT_FALSE(call()->variables().get("call_transfer_leg"));
+
+    // The subscription has ended: a later NOTIFY is the script's again, and
+    // the transferee's BYE goes to the callee as usual.
+    EXPECT_EQ(answered(notify(5, "SIP/2.0 200 OK\r\n")), 0);
+    const auto bye = relay(in_dialog("BYE", 6));
+    EXPECT_EQ(bye.destination, kCallee);
+    EXPECT_EQ(parse(bye.bytes).method(), sip::Method::Bye);
+    EXPECT_EQ(callops->tracked_calls(), 0u);
+}
+
+TEST_F(TransferTest, CallIdModeCarriesTheEscapedCallId) {
+    establish(with_mode(Mode::CallId));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    EXPECT_EQ(refer().header(sip::HeaderId::ReferTo),
+              "<sip:carol@127.0.0.1:5072;osid=call-1%40127.0.0.1>");
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=call-1%40127.0.0.1").text(), kCaller);
+    const auto invite = take_one();
+    EXPECT_EQ(first_line(invite.bytes), "INVITE sip:carol@127.0.0.1:5072 SIP/2.0");
+    receive(response_to(invite.bytes, 486, "carol-tag"), kTarget);
+    take();
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "start:", "fail:486 Busy Here"}));
+}
+
+TEST_F(TransferTest, ManualModeLeavesLinkingAndNotifiesToTheScript) {
+    establish(with_mode(Mode::Manual));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    EXPECT_EQ(refer().header(sip::HeaderId::ReferTo), "<sip:carol@127.0.0.1:5072>");
+    answer_refer(202);
+    // call_transfer_notify() in the script answers it.
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 100 Trying\r\n")), 200);
+    // A parameter in the new call's URI means nothing in manual mode;
+    // call_blind_replace() in the script links the call.
+    receive(new_call(kCarol, "X-Replace: call-1@127.0.0.1\r\n").text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "notify:100 Trying", "start:", "ok:200 OK"}));
+    EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
+}
+
+TEST_F(TransferTest, BlindReplaceFollowsATransferTandemDidNotStart) {
+    establish(with_mode(Mode::Manual));
+    receive(new_call(kCarol, "X-Replace: call-1@127.0.0.1\r\n").text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 603, "carol-tag"), kTarget);
+    take();
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:603 Decline"}));
+    EXPECT_EQ(param(raised[0], "leg"), "unknown");
+    EXPECT_EQ(param(raised[0], "destination"), kCarol);
+}
+
+TEST_F(TransferTest, RejectedReferFailsTheTransfer) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, kCarol).ok());
+    refer();
+    EXPECT_EQ(refer_to, kCallee);
+    answer_refer(603);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:603 Decline"}));
+    EXPECT_EQ(param(raised.back(), "leg"), "callee");
+    // Another attempt may start.
+    EXPECT_TRUE(callops->transfer(call_id(), Side::Callee, kCarol).ok());
+}
+
+TEST_F(TransferTest, OneTransferAtATime) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    EXPECT_EQ(callops->transfer(call_id(), Side::Callee, kCarol).error().status, 491);
+    EXPECT_EQ(callops->transfer(42, Side::Callee, kCarol).error().status, 404);
+    EXPECT_EQ(callops->transfer(call_id(), Side::Caller, "nowhere").error().status, 491);
+}
+
+TEST_F(TransferTest, BadDestinationSendsNothing) {
+    establish(with_mode(Mode::Param));
+    EXPECT_EQ(callops->transfer(call_id(), Side::Caller, "carol").error().status, 400);
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(raised.empty());
+}
+
+TEST_F(TransferTest, NoNotifyInTimeFails) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    advance(std::chrono::seconds(2));
+    answer_refer(202);
+    advance(std::chrono::seconds(2));
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:"}));
+    advance(std::chrono::seconds(2));
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:408 Request Timeout"}));
+    // A late NOTIFY is still answered here, and fails nothing again.
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 200 OK\r\n", true)), 200);
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "fail:408 Request Timeout", "notify:200 OK"}));
+}
+
+TEST_F(TransferTest, NoAnswerToTheReferFails) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    advance(std::chrono::seconds(4));
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:408 Request Timeout"}));
+    advance(std::chrono::seconds(40));
+    EXPECT_EQ(transfer_trace().size(), 2u);
+}
+
+TEST_F(TransferTest, FailingSipfragFailsOnce) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 486 Busy Here\r\n")), 200);
+    EXPECT_EQ(answered(notify(3, "SIP/2.0 487 Request Terminated\r\n", true)), 200);
+    advance(std::chrono::seconds(10));
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "notify:486 Busy Here", "fail:486 Busy Here",
+                                        "notify:487 Request Terminated"}));
+}
+
+TEST_F(TransferTest, NotifyWithoutSipfragIsRefused) {
+    establish(with_mode(Mode::Param));
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    Request bad = notify(2, "v=0\r\n");
+    EXPECT_EQ(answered(bad), 400);
+    bad = notify(3, "SIP/2.0 180 Ringing\r\n");
+    bad.content_type = "text/plain";
+    EXPECT_EQ(answered(bad), 400);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:"}));
+}
+
+TEST_F(TransferTest, TheOldCallEndingKeepsTheOutcome) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    relay(in_dialog("BYE", 2));
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "start:", "ok:200 OK"}));
+    EXPECT_EQ(callops->tracked_calls(), 0u);
+}
+
+TEST_F(TransferTest, UnknownMatchingParameterIsStillRemoved) {
+    establish(with_mode(Mode::Param));
+    receive(new_call(std::string(kCarol) + ";osid=ffff00000099").text(), kCaller);
+    EXPECT_EQ(first_line(take_one().bytes), "INVITE sip:carol@127.0.0.1:5072 SIP/2.0");
+    EXPECT_TRUE(raised.empty());
+}
+
+TEST_F(TransferTest, AttendedTransferReplacesTheOtherCall) {
+    establish(with_mode(Mode::Param));
+    // Call B: the caller's consultation call to Carol.
+    Request b;
+    b.call_id = "call-b@127.0.0.1";
+    b.from_tag = "b-caller";
+    b.branch = "z9hG4bK-b";
+    b.uri = kCarol;
+    b.body = kCallerSdp;
+    const auto relayed = relay(b);
+    receive(response_to(relayed.bytes, 200, "b-callee", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+
+    auto target = callops->lookup_replaces("call-b@127.0.0.1", Side::Callee);
+    ASSERT_TRUE(target.ok());
+    EXPECT_EQ(target->to_tag, "b-callee");
+    EXPECT_EQ(target->from_tag, "b-caller");
+    EXPECT_EQ(target->destination, "sip:bob@127.0.0.1:5070");  // B's To URI
+    auto caller_side = callops->lookup_replaces("call-b@127.0.0.1", Side::Caller);
+    ASSERT_TRUE(caller_side.ok());
+    EXPECT_EQ(caller_side->to_tag, "b-caller");
+    EXPECT_EQ(caller_side->destination, "sip:alice@127.0.0.1:5080");
+    EXPECT_EQ(callops->lookup_replaces("nope", Side::Callee).error().status, 404);
+
+    // Bob (callee of call 1) is sent to Carol, replacing Alice in call B.
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, kCarol, *target).ok());
+    const sip::Message sent = refer();
+    EXPECT_EQ(refer_to, kCallee);
+    EXPECT_EQ(sent.header(sip::HeaderId::ReferTo),
+              "<sip:carol@127.0.0.1:5072?Replaces=call-b%40127.0.0.1%3Bto-tag%3Db-callee%3Bfrom-"
+              "tag%3Db-caller>");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(param(raised[0], "transfer_callid"), "call-b@127.0.0.1");
+    EXPECT_EQ(param(raised[0], "leg"), "callee");
+
+    // Without a destination, B's URI of the kept party is used.
+    answer_refer(603);
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, "", *target).ok());
+    EXPECT_EQ(refer().header(sip::HeaderId::ReferTo),
+              "<sip:bob@127.0.0.1:5070?Replaces=call-b%40127.0.0.1%3Bto-tag%3Db-callee%3Bfrom-"
+              "tag%3Db-caller>");
+}
+
+TEST_F(TransferTest, ScriptTransfersFromInsideTheDialog) {
+    establish(with_mode(Mode::Param));
+    Request info = in_dialog("INFO", 2);
+    info.extra += "X-Transfer: sip:carol@127.0.0.1:5072\r\n";
+    receive(info.text(), kCaller);
+    const auto sent = take();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(parse(sent[0].bytes).method(), sip::Method::Refer);
+    EXPECT_EQ(cache.fetch("transfer"), "true");
+    // A second one is refused while the first runs.
+    info = in_dialog("INFO", 3);
+    info.extra += "X-Transfer: sip:carol@127.0.0.1:5072\r\n";
+    receive(info.text(), kCaller);
+    take();
+    EXPECT_EQ(cache.fetch("transfer"), "false");
+}
+
+}  // namespace
+}  // namespace tandem::callops::testing
