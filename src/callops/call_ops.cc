@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "callops/refer_to.h"
 #include "callops/sipfrag.h"
@@ -123,7 +125,7 @@ void CallOps::forget_if_idle(dialog::DialogId id) {
     const auto found = calls_.find(id);
     if (found == calls_.end()) return;
     const CallState& state = found->second;
-    if (state.transfer || state.hold_op || state.holds.any()) return;
+    if (state.transfer || state.replacement || state.hold_op || state.holds.any()) return;
     calls_.erase(found);
 }
 
@@ -207,7 +209,75 @@ Status CallOps::send_refer(dialog::Dialog& dialog, CallState& state, Side leg,
                   state.transfer->call_id, dialog::side_name(leg), *target);
     raise_transfer(*state.transfer, "start", "", state.transfer->transfer_callid);
     arm_transfer_timer(id, *state.transfer);
+    if (replaces) {
+        // The INVITE with Replaces may reach any worker; the one owning B's
+        // Call-ID learns which transfer it completes.
+        CallKey transferred{id, {}};
+        const std::string b_call_id = replaces->call_id;
+        post(proxy::shard_of_call_id(b_call_id, std::max<std::size_t>(settings_.shard_count, 1)),
+             [b_call_id, transferred](CallOps& ops) {
+                 ops.expect_replaces(b_call_id, transferred);
+             });
+    }
     return {};
+}
+
+void CallOps::expect_replaces(const std::string& b_call_id, const CallKey& transferred) {
+    const dialog::TimePoint now = timers_.clock().now();
+    // Links whose INVITE never came are dropped after a while.
+    const auto stale = std::chrono::duration_cast<dialog::Clock::duration>(
+        settings_.notify_timeout * 4 + std::chrono::minutes(5));
+    std::erase_if(replaces_links_,
+                  [&](const auto& entry) { return now - entry.second.made > stale; });
+    replaces_links_[b_call_id] = ReplacesLink{transferred, now};
+}
+
+void CallOps::replacing_call_started(const NewCall& call) {
+    if (dialog::Dialog* b = proxy_.dialogs().find_by_call_id(call.replaces_call_id);
+        b != nullptr && !b->is_ended()) {
+        Transfer replacement;
+        replacement.attempt = next_serial_++;
+        replacement.call_id = std::string(b->call_id());
+        replacement.leg = "unknown";
+        for (Side side : {Side::Caller, Side::Callee}) {
+            if (b->leg(side).tag == call.replaces_to_tag) {
+                replacement.leg = std::string(dialog::side_name(side));
+            }
+        }
+        replacement.destination = call.request_uri;
+        replacement.transfer_callid = call.call_id;
+        CallState& state = calls_[b->id()];
+        state.replacement = std::move(replacement);
+        raise_transfer(*state.replacement, "start", "", call.call_id);
+    }
+    const auto link = replaces_links_.find(call.replaces_call_id);
+    if (link == replaces_links_.end()) return;
+    NewCall forwarded = call;
+    forwarded.key = link->second.transferred;
+    forwarded.replaces_call_id.clear();
+    post(owner_of(forwarded.key),
+         [forwarded](CallOps& owner) { owner.new_call_started(forwarded); });
+}
+
+void CallOps::replacing_call_ended(const NewCall& call, int status, const std::string& reason) {
+    const bool ok = status >= 200 && status < 300;
+    if (dialog::Dialog* b = proxy_.dialogs().find_by_call_id(call.replaces_call_id)) {
+        const auto found = calls_.find(b->id());
+        if (found != calls_.end() && found->second.replacement &&
+            found->second.replacement->transfer_callid == call.call_id) {
+            raise_transfer(*found->second.replacement, ok ? "ok" : "fail",
+                           status_text(status, reason), call.call_id);
+            found->second.replacement.reset();
+            forget_if_idle(b->id());
+        }
+    }
+    const auto link = replaces_links_.find(call.replaces_call_id);
+    if (link == replaces_links_.end()) return;
+    const CallKey key = link->second.transferred;
+    replaces_links_.erase(link);
+    post(owner_of(key), [key, call_id = call.call_id, status, reason](CallOps& owner) {
+        owner.new_call_ended(key, call_id, status, reason);
+    });
 }
 
 void CallOps::arm_transfer_timer(dialog::DialogId id, Transfer& transfer) {
@@ -328,6 +398,10 @@ void CallOps::new_call_started(const NewCall& call) {
     }
     CallState& state = calls_[*id];
     if (!state.transfer || state.transfer->terminal) {
+        if (!call.adopt) {
+            forget_if_idle(*id);
+            return;
+        }
         // A transfer Tandem did not start (call_blind_replace after the
         // phones' own REFER): followed from here on.
         if (state.transfer) timers_.cancel(state.transfer->timer);
@@ -388,9 +462,24 @@ proxy::RequestVerdict CallOps::before_route(const sip::Message& request,
         }
         return verdict;
     }
-    if (request.method() != sip::Method::Invite || settings_.mode == Mode::Manual) return verdict;
+    if (request.method() != sip::Method::Invite) return verdict;
     const auto to = request.to();
     if (!to || !to->tag.empty()) return verdict;
+    if (const auto replaces = request.replaces()) {
+        // An attended transfer completing (RFC 3891), whichever mode.
+        NewCall call;
+        call.replaces_call_id = std::string(replaces->call_id);
+        call.replaces_to_tag = std::string(replaces->to_tag);
+        call.call_id = std::string(request.call_id());
+        call.request_uri = std::string(request.request_uri_text());
+        verdict.watch = next_serial_++;
+        watches_.emplace(verdict.watch, call);
+        post(proxy::shard_of_call_id(call.replaces_call_id,
+                                     std::max<std::size_t>(settings_.shard_count, 1)),
+             [call](CallOps& ops) { ops.replacing_call_started(call); });
+        return verdict;
+    }
+    if (settings_.mode == Mode::Manual) return verdict;
     auto taken = take_uri_param(request.request_uri_text(), settings_.match_param);
     if (!taken) return verdict;
     verdict.request_uri = std::move(taken->uri);
@@ -417,6 +506,14 @@ void CallOps::on_watched_final(std::uint64_t watch, const proxy::FinalReply& rep
     watches_.erase(found);
     std::string reason(reply.reason);
     const int status = reply.status;
+    if (!call.replaces_call_id.empty()) {
+        const std::size_t b_owner = proxy::shard_of_call_id(
+            call.replaces_call_id, std::max<std::size_t>(settings_.shard_count, 1));
+        post(b_owner, [call = std::move(call), status, reason](CallOps& ops) {
+            ops.replacing_call_ended(call, status, reason);
+        });
+        return;
+    }
     post(owner_of(call.key), [call = std::move(call), status, reason](CallOps& owner) {
         owner.new_call_ended(call.key, call.call_id, status, reason);
     });
@@ -441,6 +538,8 @@ void CallOps::on_dialog_state(const dialog::Dialog& dialog, const dialog::StateC
     // A transfer still running keeps its record until its outcome or its
     // timer: the transferee often ends this call as the new one starts.
     if (state.transfer && state.transfer->terminal) state.transfer.reset();
+    // B's replacing call usually ends B (the replaced party gets a BYE):
+    // its outcome is still reported, and the record goes with it.
     forget_if_idle(dialog.id());
 }
 
@@ -516,6 +615,7 @@ Result<script::ScriptValue> CallOps::script_blind_replace(script::CallContext& c
     call.call_id = std::string(message->call_id());
     call.request_uri = std::string(message->request_uri_text());
     if (args.has(1)) call.leg = std::string(args.string(1));
+    call.adopt = true;
     const std::size_t owner = owner_of(call.key);
     if (owner == shard() && !find_call(call.key)) {
         logger_->info("call_blind_replace: no call {}", call.key.call_id);

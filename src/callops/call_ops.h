@@ -151,6 +151,13 @@ class CallOps final : public proxy::CallHooks {
         std::string call_id;
         std::string request_uri;
         std::string leg;  // call_blind_replace's leg; empty: the transfer's
+        // call_blind_replace: follow the call even when Tandem started no
+        // transfer (the phones did).
+        bool adopt = false;
+        // An INVITE with Replaces: the call it replaces (B) and the tag of
+        // B's party it goes to. `key` is then unused.
+        std::string replaces_call_id;
+        std::string replaces_to_tag;
     };
 
     struct Transfer {
@@ -193,6 +200,9 @@ class CallOps final : public proxy::CallHooks {
         std::array<std::string, 2> original_sdp;
         std::optional<HoldOperation> hold_op;
         std::optional<Transfer> transfer;
+        // This call (B of an attended transfer) being replaced by a new
+        // call that carries Replaces.
+        std::optional<Transfer> replacement;
     };
 
     static std::size_t index(dialog::Side side) { return side == dialog::Side::Caller ? 0 : 1; }
@@ -217,6 +227,10 @@ class CallOps final : public proxy::CallHooks {
     void new_call_started(const NewCall& call);
     void new_call_ended(const CallKey& key, const std::string& call_id, int status,
                         const std::string& reason);
+    // On the worker of call B's Call-ID: attended transfers.
+    void expect_replaces(const std::string& b_call_id, const CallKey& transferred);
+    void replacing_call_started(const NewCall& call);
+    void replacing_call_ended(const NewCall& call, int status, const std::string& reason);
 
     // Holds.
     Status start_hold(dialog::DialogId id, Legs legs, bool hold, std::string_view headers);
@@ -244,6 +258,13 @@ class CallOps final : public proxy::CallHooks {
     std::unordered_map<dialog::DialogId, CallState> calls_;
     // Requests relayed here whose final reply a transferred call waits for.
     std::unordered_map<std::uint64_t, NewCall> watches_;
+    // Attended transfers Tandem started, by the Call-ID of the call they
+    // replace (this worker's share of Call-IDs), with when they were made.
+    struct ReplacesLink {
+        CallKey transferred;
+        dialog::TimePoint made;
+    };
+    std::unordered_map<std::string, ReplacesLink> replaces_links_;
     std::uint64_t next_serial_ = 1;
     std::mt19937 random_;
 };

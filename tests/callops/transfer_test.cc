@@ -314,9 +314,35 @@ TEST_F(TransferTest, AttendedTransferReplacesTheOtherCall) {
     EXPECT_EQ(param(raised[0], "transfer_callid"), "call-b@127.0.0.1");
     EXPECT_EQ(param(raised[0], "leg"), "callee");
 
-    // Without a destination, B's URI of the kept party is used.
-    answer_refer(603);
-    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, "", *target).ok());
+    // Bob calls Carol replacing call B: both calls follow the new one.
+    answer_refer(202);
+    raised.clear();
+    receive(
+        new_call(kCarol, "Replaces: call-b@127.0.0.1;to-tag=b-callee;from-tag=b-caller\r\n").text(),
+        kCallee);
+    const auto invite = take_one();
+    EXPECT_EQ(invite.destination, kTarget);
+    receive(response_to(invite.bytes, 200, "carol-2", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    std::vector<std::string> seen;
+    for (const auto& event : raised) {
+        seen.push_back(param(event, "callid") + " " + param(event, "leg") + " " +
+                       param(event, "state") + " " + param(event, "transfer_callid") + " " +
+                       param(event, "status"));
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{
+                        "call-b@127.0.0.1 callee start call-2@127.0.0.1 ",
+                        "call-1@127.0.0.1 callee start call-2@127.0.0.1 ",
+                        "call-b@127.0.0.1 callee ok call-2@127.0.0.1 200 OK",
+                        "call-1@127.0.0.1 callee ok call-2@127.0.0.1 200 OK",
+                    }));
+}
+
+TEST_F(TransferTest, AttendedTransferWithoutDestinationUsesTheKeptPartysUri) {
+    establish(with_mode(Mode::Param));
+    ReplacesTarget target{"call-b@127.0.0.1", "b-callee", "b-caller", "sip:bob@127.0.0.1:5070"};
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, "", target).ok());
     EXPECT_EQ(refer().header(sip::HeaderId::ReferTo),
               "<sip:bob@127.0.0.1:5070?Replaces=call-b%40127.0.0.1%3Bto-tag%3Db-callee%3Bfrom-"
               "tag%3Db-caller>");
