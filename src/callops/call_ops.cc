@@ -669,11 +669,13 @@ Status CallOps::start_hold(dialog::DialogId id, Legs legs, bool hold, std::strin
 
     CallState& state = calls_[id];
     if (state.hold_op) {
+        // Asking again for what is being done is answered as if it were
+        // done already.
         const HoldOperation& running = *state.hold_op;
-        const bool covered = running.hold && !running.rollback && hold &&
-                             (!requested.caller || running.to.caller) &&
-                             (!requested.callee || running.to.callee);
-        if (covered) return make_error("Call already on hold", 480);
+        const bool covered = running.hold == hold && !running.rollback &&
+                             (!requested.caller || running.to.caller == hold) &&
+                             (!requested.callee || running.to.callee == hold);
+        if (covered) return make_error(hold ? "Call already on hold" : "Call not on hold", 480);
         return make_error("Hold operation in progress", 491);
     }
     Holds target = state.holds;

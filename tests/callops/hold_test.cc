@@ -268,6 +268,11 @@ TEST_F(HoldTest, OneOperationAtATime) {
     EXPECT_EQ(callops->hold(call_id(), Legs::Caller).error().status, 480);
     EXPECT_EQ(callops->hold(call_id(), Legs::Callee).error().status, 491);
     EXPECT_EQ(callops->unhold(call_id(), Legs::Caller).error().status, 491);
+    answer(next_offer(), 200);
+    answer(next_offer(), 200);
+    ASSERT_TRUE(callops->unhold(call_id(), Legs::Caller).ok());
+    EXPECT_EQ(callops->unhold(call_id(), Legs::Caller).error().status, 480);
+    EXPECT_EQ(callops->hold(call_id(), Legs::Caller).error().status, 491);
 }
 
 TEST_F(HoldTest, PhonesKeepConsistentCSeqsAfterwards) {
