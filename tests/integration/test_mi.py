@@ -148,7 +148,10 @@ class CommandTests(MiTestCase):
                           "dialog:early_dialogs", "dialog:ended_dialogs_lingering"])
         self.assertEqual(self.result("reset_statistics"), "OK")
         self.assertEqual(self.result("dlg_list"), {"Dialogs": []})
-        self.assertEqual(self.result("events_list")["Events"][0]["name"], "E_DLG_STATE_CHANGED")
+        events = {e["name"]: e for e in self.result("events_list")["Events"]}
+        self.assertIn("E_DLG_STATE_CHANGED", events)
+        self.assertIn("E_CALL_TRANSFER", events)
+        self.assertEqual(events["E_CALL_HOLD"]["params"], ["callid", "leg", "action", "state"])
         self.assertEqual(self.result("subscribers_list"), {"Subscribers": []})
 
     def test_metrics(self):
