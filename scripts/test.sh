@@ -6,7 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+# "phones": baresip for the end-to-end call-control test (integration.callops_baresip).
+./scripts/deps.sh phones || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
