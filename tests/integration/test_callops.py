@@ -296,14 +296,16 @@ DIRECTIONS = ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive")
 
 
 def media_directions(body):
-    """The direction attributes of each m= section, in order."""
+    """The direction of each m= section, in order: a list of its direction
+    attributes, ["sendrecv"] when it has none (the default; there is no
+    session-level direction in these tests)."""
     sections = []
     for line in sdp_lines(body):
         if line.startswith("m="):
             sections.append([])
         elif line in DIRECTIONS and sections:
             sections[-1].append(line[2:])
-    return sections
+    return [found or ["sendrecv"] for found in sections]
 
 
 def without_version_and_direction(body):
@@ -589,6 +591,8 @@ class TransferTests(CallopsTestCase):
         self.assertEqual([e["transfer_callid"] for e in events if e["state"] == "ok"], ["new-" + old_id])
         self.assertEqual(len(self.events.events("E_CALL_TRANSFER")), 5,
                          "events for another call: %s" % self.events.events("E_CALL_TRANSFER"))
+        # Both calls ended by their BYEs: no dialog is left confirmed.
+        self.wait_for(lambda: not [d for d in self.dialogs() if d["state"] <= 4], "both calls ended")
         return refer
 
     def test_blind_param(self):
@@ -718,30 +722,37 @@ class TransferTests(CallopsTestCase):
     def test_refer_rejected(self):
         """The transferee answers the REFER 603: a fail event with the
         reply's status; the transfer is over, so a second call_transfer is
-        accepted (and refused the same way)."""
+        accepted (and refused the same way). The two REFERs took numbers of
+        the caller's CSeq space: the caller's BYE then reaches the callee
+        moved up by two, and its 200 comes back with the caller's number."""
         self.start_callops()
         callee = self.uas("callee", "uas_refer_reject.xml")
-        caller = self.uac("caller", "uac_ended.xml", "sip:uas@" + self.target(callee))
+        twin = free_port()
+        caller = self.uac("caller", "uac_held.xml", "sip:uas@" + self.target(callee), twin=twin)
+        controller = self.twin(caller, twin)
         call = self.confirmed_call()
         destination = "sip:nobody@%s:%d" % (LOOPBACK, free_port())
         params = {"callid": call["callid"], "leg": "callee", "destination": destination}
         self.assertEqual(self.mi("call_transfer", params), "Accepted")
         self.wait_events("E_CALL_TRANSFER", lambda l: len(l) >= 2, "the first fail", callid=call["callid"])
         self.assertEqual(self.mi("call_transfer", params), "Accepted")
-        callee_result, caller_result = self.finish(callee, caller)
         self.wait_events("E_CALL_TRANSFER", lambda l: len(l) >= 4, "the second fail", callid=call["callid"])
+        controller.send(call["callid"], X_Do="bye")
+        caller_result, callee_result = self.finish(caller, callee)
         self.assertEqual(self.transfer_states(call["callid"]),
                          [("start", ""), ("fail", "603 Decline"), ("start", ""), ("fail", "603 Decline")])
+        invite = self.one(callee_result.received("INVITE"), "INVITE at the callee")
         refers = callee_result.received("REFER")
-        self.assertEqual(len(refers), 2)
-        self.assertLess(refers[0].cseq[0], refers[1].cseq[0], "the second REFER needs a higher CSeq")
+        self.assertEqual([r.cseq for r in refers],
+                         [(invite.cseq[0] + 1, "REFER"), (invite.cseq[0] + 2, "REFER")])
         self.assertFalse(caller_result.received("REFER"))
         self.assertFalse([m for m in caller_result.received() if m.status == 603],
                          "the 603 was relayed to the caller")
-        # The caller's CSeq space towards the callee moved by two REFERs; the
-        # callee's BYE towards the caller is untouched.
-        bye = self.one(caller_result.received("BYE"), "BYE at the caller")
-        self.assertEqual(bye.cseq, self.one(callee_result.sent("BYE"), "BYE").cseq)
+        bye_sent = self.one(caller_result.sent("BYE"), "the caller's BYE")
+        bye = self.one(callee_result.received("BYE"), "BYE at the callee")
+        self.assertEqual(bye.cseq, (bye_sent.cseq[0] + 2, "BYE"), "two REFERs moved the caller's numbering")
+        self.assertEqual(self.one(caller_result.received(status=200, cseq_method="BYE"), "200").cseq,
+                         bye_sent.cseq)
 
     def test_notify_fail(self):
         """The transferee reports "486 Busy Here" in its final NOTIFY: a
