@@ -461,11 +461,21 @@ class Routing:
       fork_to      "host:port[;transport=x]" tried from the failure route
                    when the first destination answers 486
       max_duration dialog lifetime in seconds (BYE to both sides on expiry)
+    Lua inserted at fixed places, for tests of modules built on the proxy:
+      in_dialog    after loose_route() succeeded, before t_relay()
+      initial      first thing for a request without To tag
+      new_invite   for an initial INVITE, before create_dialog()
+      top_level    statements after the routes (mi_listen, modparam ...)
     """
 
-    def __init__(self, fork_to=None, max_duration=None):
+    def __init__(self, fork_to=None, max_duration=None, in_dialog="", initial="",
+                 new_invite="", top_level=""):
         self.fork_to = fork_to
         self.max_duration = max_duration
+        self.in_dialog = in_dialog
+        self.initial = initial
+        self.new_invite = new_invite
+        self.top_level = top_level
 
 
 class Proxy:
@@ -561,7 +571,7 @@ function request_route(msg)
     return
   end
   if has_totag() then
-    if loose_route() then
+    if loose_route() then{in_dialog}
       t_relay()
     elseif is_method("ACK") then
       drop()
@@ -569,12 +579,12 @@ function request_route(msg)
       send_reply(404, "Not Here")
     end
     return
-  end
+  end{initial}
   if is_method("CANCEL") then
     t_relay()
     return
   end
-  if is_method("INVITE") then
+  if is_method("INVITE") then{new_invite}
     {create}
   end
   record_route()
@@ -582,7 +592,8 @@ function request_route(msg)
     send_reply(500, "Server Internal Error")
   end
 end
-""".format(ip=LOOPBACK, port=port, create=create)
+""".format(ip=LOOPBACK, port=port, create=create, in_dialog=routing.in_dialog,
+           initial=routing.initial, new_invite=routing.new_invite)
     if routing.fork_to is not None:
         script += """
 -- Serial forking: a busy first destination hands the call to the next one.
@@ -593,6 +604,8 @@ function failure_route(msg)
   end
 end
 """.format(target=routing.fork_to)
+    if routing.top_level:
+        script += "\n" + routing.top_level + "\n"
     return script
 
 
