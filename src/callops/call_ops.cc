@@ -781,9 +781,13 @@ void CallOps::on_hold_reply(dialog::DialogId id, Side side, std::uint64_t serial
         return;
     }
     if (reply.status == 491 && leg.attempts < kMaxHoldAttempts) {
-        // RFC 3261 section 14.1: Tandem owns neither side's Call-ID, so it
-        // waits 2.1 to 4 s before offering again.
-        std::uniform_int_distribution<int> delay_ms(2100, 4000);
+        // RFC 3261 section 14.1: the party that owns the Call-ID (the
+        // caller) waits 2.1 to 4 s after a 491, the other 0 to 2 s, so that
+        // the two do not offer again at the same moment. Towards the callee
+        // Tandem speaks as the caller, and towards the caller as the callee.
+        std::uniform_int_distribution<int> delay_ms =
+            side == Side::Callee ? std::uniform_int_distribution<int>(2100, 4000)
+                                 : std::uniform_int_distribution<int>(0, 2000);
         leg.timer = timers_.schedule(
             std::chrono::duration_cast<txn::Duration>(std::chrono::milliseconds(delay_ms(random_))),
             [this, id, side, serial] { on_hold_timer(id, side, serial, true); });

@@ -214,6 +214,31 @@ TEST_F(HoldTest, GlareIsRetriedAfterTheRfcDelay) {
                                                       "callee:hold:start", "callee:hold:ok"}));
 }
 
+TEST_F(HoldTest, GlareWithTheCallerIsRetriedWithinTwoSeconds) {
+    // Towards the caller Tandem speaks as the callee, who does not own the
+    // Call-ID: 0 to 2 s (RFC 3261 section 14.1), so the caller's own retry
+    // (2.1 to 4 s) comes after ours.
+    establish();
+    ASSERT_TRUE(callops->hold(call_id(), Legs::Caller).ok());
+    const Offer first = next_offer();
+    EXPECT_EQ(first.to, kCaller);
+    answer(first, 491);
+    EXPECT_TRUE(nothing_sent_but_acks());
+    advance(std::chrono::milliseconds(2001));
+    const Offer retry = next_offer();
+    EXPECT_EQ(retry.to, kCaller);
+    EXPECT_GT(retry.cseq, first.cseq);
+    answer(retry, 200);
+    // Then the callee, offered recvonly.
+    const Offer callee = next_offer();
+    EXPECT_EQ(callee.to, kCallee);
+    EXPECT_EQ(callee.direction, sdp::Direction::kRecvOnly);
+    answer(callee, 200);
+    EXPECT_TRUE(nothing_sent_but_acks());
+    EXPECT_EQ(hold_trace(), (std::vector<std::string>{"caller:hold:start", "caller:hold:ok",
+                                                      "callee:hold:start", "callee:hold:ok"}));
+}
+
 TEST_F(HoldTest, GlareTooOftenFails) {
     establish();
     ASSERT_TRUE(callops->hold(call_id(), Legs::Caller).ok());
