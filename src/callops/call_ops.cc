@@ -514,7 +514,10 @@ void CallOps::on_watched_final(std::uint64_t watch, const proxy::FinalReply& rep
         });
         return;
     }
-    post(owner_of(call.key), [call = std::move(call), status, reason](CallOps& owner) {
+    // The owner first: the order in which arguments are evaluated is
+    // unspecified, and the lambda takes `call` away.
+    const std::size_t owner_shard = owner_of(call.key);
+    post(owner_shard, [call = std::move(call), status, reason](CallOps& owner) {
         owner.new_call_ended(call.key, call.call_id, status, reason);
     });
 }
