@@ -22,6 +22,9 @@ constexpr std::string_view kReferPackage = "refer";
 constexpr int kMaxHoldAttempts = 3;
 
 std::string status_text(int code, std::string_view reason) {
+    // No reply at all (the script dropped the new call): nothing to report,
+    // as for a transfer that could not start.
+    if (code == 0) return {};
     std::string text = std::to_string(code);
     if (!reason.empty()) {
         text += ' ';

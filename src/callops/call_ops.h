@@ -135,6 +135,8 @@ class CallOps final : public proxy::CallHooks {
 
     // How many calls have call-control state (for tests and statistics).
     std::size_t tracked_calls() const { return calls_.size(); }
+    // New calls whose final reply is awaited (they may complete a transfer).
+    std::size_t watched_requests() const { return watches_.size(); }
 
   private:
     // Names the transferred call across workers: its dialog id (param

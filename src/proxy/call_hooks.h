@@ -9,7 +9,8 @@
 //                     script and the relay see the new one), and ask to be
 //                     told the final reply the request gets (a watch).
 //   on_watched_final  the final reply a watched request got, relayed or made
-//                     by the proxy, once.
+//                     by the proxy, once; status 0 when the script dropped
+//                     the request (no final reply will come).
 //   on_dialog_state   every dialog state change (after the dialog event sink).
 //
 // Replies to Tandem's own in-dialog requests reach their sender through the

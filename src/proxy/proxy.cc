@@ -205,6 +205,7 @@ void Proxy::route_request(txn::IncomingRequest& request) {
         outcome.status = script::RouteStatus::ScriptError;
         outcome.error = "no routing script";
         finish_request_route(frame, request, outcome);
+        report_unrelayed_watch(frame, request);
         return;
     }
     const std::string source = address_text(request.source.address);
@@ -214,6 +215,16 @@ void Proxy::route_request(txn::IncomingRequest& request) {
         actions};
     const script::RouteOutcome outcome = run_route(frame, RouteKind::Request, routed);
     finish_request_route(frame, request, outcome);
+    report_unrelayed_watch(frame, request);
+}
+
+void Proxy::report_unrelayed_watch(const RouteFrame& frame, const txn::IncomingRequest& request) {
+    // Relayed or answered in a transaction: the relay reports its final.
+    // Dropped by the script (or answered without a transaction when the
+    // table was full): the watcher must hear of it all the same, or it
+    // would wait for ever.
+    if (frame.watch == 0 || frame.relay != nullptr || hooks_ == nullptr) return;
+    hooks_->on_watched_final(frame.watch, FinalReply{0, "not relayed", request.message.call_id()});
 }
 
 void Proxy::finish_request_route(RouteFrame& frame, txn::IncomingRequest& request,

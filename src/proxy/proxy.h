@@ -287,6 +287,7 @@ class Proxy final : public txn::TransactionUser {
     void route_request(txn::IncomingRequest& request);
     void finish_request_route(RouteFrame& frame, txn::IncomingRequest& request,
                               const script::RouteOutcome& outcome);
+    void report_unrelayed_watch(const RouteFrame& frame, const txn::IncomingRequest& request);
     void handle_cancel(txn::IncomingRequest& cancel);
     Status relay_from_frame(RouteFrame& frame, std::optional<std::string_view> destination);
     Status start_branch(Relay& relay, const txn::IncomingRequest& request, const RelayPlan& plan,

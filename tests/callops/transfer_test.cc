@@ -271,6 +271,35 @@ TEST_F(TransferTest, TheOldCallEndingKeepsTheOutcome) {
     EXPECT_EQ(callops->tracked_calls(), 0u);
 }
 
+TEST_F(TransferTest, NewCallDroppedByTheScriptFailsTheTransfer) {
+    // The request route drops the transferee's new INVITE: no final reply
+    // will ever come, and the transfer must not wait for one.
+    const std::string script = R"(
+function request_route(msg)
+  if has_totag() then
+    if loose_route() then t_relay() end
+    return
+  end
+  if msg:header("X-Drop") then
+    drop()
+    return
+  end
+  create_dialog()
+  record_route()
+  t_relay()
+end
+)";
+    establish(with_mode(Mode::Param), script);
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id, "X-Drop: yes\r\n").text(), kCaller);
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "start:", "fail:"}));
+    EXPECT_EQ(callops->watched_requests(), 0u);
+}
+
 TEST_F(TransferTest, UnknownMatchingParameterIsStillRemoved) {
     establish(with_mode(Mode::Param));
     receive(new_call(std::string(kCarol) + ";osid=ffff00000099").text(), kCaller);
