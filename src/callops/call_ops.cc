@@ -657,15 +657,15 @@ Result<script::ScriptValue> CallOps::script_transfer_notify(script::CallContext&
 // ---------------------------------------------------------------------------
 // Holds
 
-Status CallOps::hold(dialog::DialogId id, Legs legs, std::string_view headers) {
+Status CallOps::hold(dialog::DialogId id, Legs legs, const LegHeaders& headers) {
     return start_hold(id, legs, true, headers);
 }
 
-Status CallOps::unhold(dialog::DialogId id, Legs legs, std::string_view headers) {
+Status CallOps::unhold(dialog::DialogId id, Legs legs, const LegHeaders& headers) {
     return start_hold(id, legs, false, headers);
 }
 
-Status CallOps::start_hold(dialog::DialogId id, Legs legs, bool hold, std::string_view headers) {
+Status CallOps::start_hold(dialog::DialogId id, Legs legs, bool hold, const LegHeaders& headers) {
     dialog::Dialog* dialog = proxy_.dialogs().find(id);
     if (dialog == nullptr || dialog->is_ended()) return not_found();
     if (!dialog->is_confirmed()) return not_confirmed();
@@ -708,7 +708,7 @@ Status CallOps::start_hold(dialog::DialogId id, Legs legs, bool hold, std::strin
     op.hold = hold;
     op.from = state.holds;
     op.to = target;
-    op.headers = std::string(headers);
+    op.headers = headers;
     for (Side side : {Side::Caller, Side::Callee}) {
         LegHold& leg = op.legs[index(side)];
         leg.bits = offered_bits(target, side);
@@ -748,7 +748,7 @@ Status CallOps::send_hold(dialog::DialogId id, CallState& state, Side side) {
         dialog::RequestOptions options;
         options.content_type = "application/sdp";
         options.body = *offer;
-        options.extra_headers = op.headers;
+        options.extra_headers = op.headers.of(side);
         options.track_sdp = true;
         const std::uint64_t serial = leg.serial;
         sent = proxy_.send_in_dialog(id, side, "INVITE", options,

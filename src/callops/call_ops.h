@@ -67,6 +67,21 @@ struct Settings {
 
 // The legs a hold names.
 enum class Legs : std::uint8_t { Caller, Callee, Both };
+
+// Extra header lines for the re-INVITE of each leg ("Name: value", CRLF or
+// LF separated), indexed caller then callee.
+struct LegHeaders {
+    std::string caller;
+    std::string callee;
+
+    // The same lines for both legs.
+    static LegHeaders both(std::string_view lines) {
+        return {std::string(lines), std::string(lines)};
+    }
+    const std::string& of(dialog::Side side) const {
+        return side == dialog::Side::Caller ? caller : callee;
+    }
+};
 std::optional<Legs> legs_from_name(std::string_view name);
 
 // What a REFER with Replaces needs of the call it replaces (dialog B).
@@ -115,8 +130,8 @@ class CallOps final : public proxy::CallHooks {
     // Puts legs on hold / resumes them (see docs/callops.md): 404, 410, 480
     // (already held / not held), 491 (a hold or unhold still running), 488
     // (no SDP to offer); OK once at least one re-INVITE went out.
-    Status hold(dialog::DialogId id, Legs legs, std::string_view headers = {});
-    Status unhold(dialog::DialogId id, Legs legs, std::string_view headers = {});
+    Status hold(dialog::DialogId id, Legs legs, const LegHeaders& headers = {});
+    Status unhold(dialog::DialogId id, Legs legs, const LegHeaders& headers = {});
     // The Replaces data of dialog B of this worker, by Call-ID: 404 unknown.
     Result<ReplacesTarget> lookup_replaces(std::string_view call_id, dialog::Side transfer_leg);
 
@@ -191,7 +206,7 @@ class CallOps final : public proxy::CallHooks {
         bool rollback = false;  // undoing a half-done operation
         Holds from;
         Holds to;
-        std::string headers;
+        LegHeaders headers;
         std::array<LegHold, 2> legs{};
     };
 
@@ -235,7 +250,7 @@ class CallOps final : public proxy::CallHooks {
     void replacing_call_ended(const NewCall& call, int status, const std::string& reason);
 
     // Holds.
-    Status start_hold(dialog::DialogId id, Legs legs, bool hold, std::string_view headers);
+    Status start_hold(dialog::DialogId id, Legs legs, bool hold, const LegHeaders& headers);
     Status send_hold(dialog::DialogId id, CallState& state, dialog::Side side);
     void on_hold_reply(dialog::DialogId id, dialog::Side side, std::uint64_t serial,
                        const proxy::GeneratedReply& reply);

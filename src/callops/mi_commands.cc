@@ -95,7 +95,17 @@ Result<Json> call_hold(const MiServices& services, const Params& params, bool ho
         return mi::invalid_params("parameter `leg` must be caller, callee or both, got \"" +
                                   leg_name + "\"");
     }
-    const std::string headers = params.string("headers").value_or("");
+    // One string for both legs, or an array of two: the caller's, the callee's.
+    const std::vector<std::string> lines = params.strings("headers");
+    LegHeaders headers;
+    if (lines.size() == 1) {
+        headers = LegHeaders::both(lines[0]);
+    } else if (lines.size() == 2) {
+        headers = LegHeaders{lines[0], lines[1]};
+    } else if (!lines.empty()) {
+        return mi::invalid_params(
+            "parameter `headers` must be a string, or an array of two (caller, callee)");
+    }
     return on_call(
         services, call_id,
         [legs = *legs, headers, hold](CallOps& ops, dialog::DialogId id) -> Result<Json> {
@@ -111,7 +121,7 @@ Status add_mi_commands(mi::Registry& registry, MiServices services) {
     auto shared = std::make_shared<const MiServices>(std::move(services));
     const std::vector<mi::ParamSpec> hold_params = {{"callid", ParamKind::String, true},
                                                     {"leg", ParamKind::String, false},
-                                                    {"headers", ParamKind::String, false}};
+                                                    {"headers", ParamKind::StringList, false}};
     std::vector<mi::Command> commands;
     commands.push_back({"call_transfer",
                         "transfers a leg of a call by REFER: blind to `destination`, or attended "

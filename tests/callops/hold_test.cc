@@ -337,8 +337,22 @@ TEST_F(HoldTest, EndingTheCallFailsWhatIsPendingAndForgetsTheCall) {
 
 TEST_F(HoldTest, ExtraHeadersGoIntoTheReInvites) {
     establish();
-    ASSERT_TRUE(callops->hold(call_id(), Legs::Caller, "X-Hold: yes\r\n").ok());
+    ASSERT_TRUE(callops->hold(call_id(), Legs::Caller, LegHeaders::both("X-Hold: yes\r\n")).ok());
     EXPECT_EQ(parse(take_one().bytes).header("X-Hold"), "yes");
+}
+
+TEST_F(HoldTest, EachLegGetsItsOwnHeaders) {
+    establish();
+    ASSERT_TRUE(
+        callops->hold(call_id(), Legs::Both, LegHeaders{"X-To: caller\r\n", "X-To: callee\r\n"})
+            .ok());
+    const Offer to_caller = next_offer();
+    EXPECT_EQ(to_caller.to, kCaller);
+    EXPECT_EQ(parse(to_caller.bytes).header("X-To"), "caller");
+    answer(to_caller, 200);
+    const Offer to_callee = next_offer();
+    EXPECT_EQ(to_callee.to, kCallee);
+    EXPECT_EQ(parse(to_callee.bytes).header("X-To"), "callee");
 }
 
 }  // namespace

@@ -108,5 +108,19 @@ TEST_F(MiTest, HoldAndUnhold) {
     EXPECT_EQ(result.error().reason, "Call already on hold");
 }
 
+TEST_F(MiTest, HoldHeadersPerLeg) {
+    establish();
+    auto result = call("call_hold", {{"callid", "call-1@127.0.0.1"},
+                                     {"headers", mi::Json::array({"a: 1", "b: 2", "c: 3"})}});
+    EXPECT_EQ(result.error().status, mi::kInvalidParams);
+    EXPECT_TRUE(take().empty());
+    result = call("call_hold", {{"callid", "call-1@127.0.0.1"},
+                                {"leg", "caller"},
+                                {"headers", mi::Json::array({"X-Leg: caller", "X-Leg: callee"})}});
+    ASSERT_TRUE(result.ok()) << result.error().reason;
+    const sip::Message to_caller = parse(take_one().bytes);
+    EXPECT_EQ(to_caller.header("X-Leg"), "caller");
+}
+
 }  // namespace
 }  // namespace tandem::callops::testing
