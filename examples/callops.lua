@@ -41,11 +41,12 @@ function request_route(msg)
     if manual then
       -- Manual mode: the script knows which call a new one transfers.
       -- Here a transfer started below left the transferred Call-ID in the
-      -- local cache, under the address the transferee calls from.
-      local transferred = cache_fetch("local", "callid_" .. msg.src_ip)
+      -- local cache, under the user the transferee is sent to.
+      local key = "xfer_" .. (msg.ruri_user or "")
+      local transferred = cache_fetch("local", key)
       if transferred then
-        call_blind_replace(transferred)
-        cache_remove("local", "callid_" .. msg.src_ip)
+        call_blind_replace(transferred, "caller")
+        cache_remove("local", key)
       end
     end
     create_dialog()
@@ -74,7 +75,8 @@ route("in_dialog", function(msg)
   local target = msg:header("X-Transfer")
   if is_method("INFO") and target then
     if manual then
-      cache_store("local", "callid_" .. msg.src_ip, msg.callid, 60)
+      local user = string.match(target, "^sips?:([^@;>]+)@")
+      if user then cache_store("local", "xfer_" .. user, msg.callid, 60) end
     end
     if call_transfer("caller", target) then
       send_reply(200, "Transferring")
