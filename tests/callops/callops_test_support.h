@@ -20,6 +20,7 @@ namespace tandem::callops::testing {
 
 using proxy::testing::endpoint;
 using proxy::testing::first_line;
+using proxy::testing::in_dialog;
 using proxy::testing::kCallee;
 using proxy::testing::kCaller;
 using proxy::testing::parse;
@@ -53,17 +54,6 @@ function request_route(msg)
 end
 )";
 
-// A request of the call as the caller sends it, in the dialog.
-inline Request in_dialog(std::string method, std::uint32_t cseq) {
-    Request request;
-    request.method = std::move(method);
-    request.cseq = cseq;
-    request.to_tag = "callee-tag";
-    request.branch = "z9hG4bK-" + request.method + std::to_string(cseq);
-    request.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
-    return request;
-}
-
 // The value of one parameter of an event; "" when absent.
 inline std::string param(const events::Event& event, std::string_view name) {
     for (const auto& [key, value] : event.params) {
@@ -75,27 +65,12 @@ inline std::string param(const events::Event& event, std::string_view name) {
 class CallOpsTest : public proxy::testing::ProxyTest {
   protected:
     void start_callops(Settings settings = {}, const std::string& script = kScript) {
-        proxy::ProxyOptions options;
-        options.transactions.branch_seed = 7;
-        options.transactions.send_100_trying = false;
-        proxy = std::make_unique<proxy::Proxy>(
-            transport, wheel,
-            proxy::LocalAddresses({proxy::testing::kProxyUdp, proxy::testing::kProxyTcp}),
-            proxy::Resolver(proxy::HostsTable::parse("127.0.0.1 localhost\n")), options, logger);
-        callops = std::make_unique<CallOps>(*proxy, wheel, std::move(settings), logger);
-        callops->set_event_sink(
-            [this](events::Event event) { raised.push_back(std::move(event)); });
-        registry = std::make_unique<script::ModuleRegistry>();
-        ASSERT_TRUE(proxy::add_proxy_modules(*registry, proxy.get()).ok());
-        ASSERT_TRUE(registry->add(callops_script_module(callops.get())).ok());
-        script::EngineEnvironment env;
-        env.modules = registry.get();
-        env.cache = &cache;
-        env.logger = logger;
-        auto host = script::ScriptHost::start(script::ScriptSource::text("test.lua", script), env);
-        ASSERT_TRUE(host.ok()) << host.error().reason;
-        script_host = std::make_unique<script::ScriptHost>(std::move(host).value());
-        proxy->attach_script(*script_host);
+        start(script, {}, [&](script::ModuleRegistry& modules) {
+            callops = std::make_unique<CallOps>(*proxy, wheel, std::move(settings), logger);
+            callops->set_event_sink(
+                [this](events::Event event) { raised.push_back(std::move(event)); });
+            ASSERT_TRUE(modules.add(callops_script_module(callops.get())).ok());
+        });
     }
 
     // INVITE (caller SDP), 200 (callee SDP) and ACK through the proxy.

@@ -327,16 +327,6 @@ class CallopsTestCase(test_proxy.ProxyTestCase):
     def dialogs(self):
         return self.mi("dlg_list")["Dialogs"]
 
-    def wait_for(self, predicate, what, seconds=10):
-        deadline = time.monotonic() + self.timeout(seconds)
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
-        self.ws.keep = True
-        self.fail("timed out waiting for %s\n--- tandem log tail:\n%s" % (what, self.proxy.proc.tail(30)))
-
     def confirmed_call(self, call_id=None, not_in=(), seconds=15):
         """The dlg_list entry of a confirmed dialog (with that Call-ID, or
         any not in not_in)."""

@@ -266,15 +266,6 @@ class CallTests(MiTestCase):
         self.addCleanup(sock.close)
         return sock
 
-    def wait_for(self, predicate, what, seconds=10):
-        deadline = time.monotonic() + self.timeout(seconds)
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.1)
-        self.fail("timed out waiting for " + what)
-
     def test_dialog_list_end_and_events(self):
         http_sub = self.http_collector()
         udp_sub = self.udp_collector()

@@ -63,6 +63,20 @@ class ProxyTestCase(unittest.TestCase):
     def timeout(self, seconds):
         return int(seconds * CONFIG["slow"])
 
+    def wait_for(self, predicate, what, seconds=10):
+        """Polls predicate() until it returns something true, and returns
+        that; fails the test after `seconds` (stretched for slow builds),
+        keeping the workspace and showing the proxy's last log lines."""
+        deadline = time.monotonic() + self.timeout(seconds)
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        self.ws.keep = True
+        tail = self.proxy.proc.tail(30) if getattr(self, "proxy", None) else ""
+        self.fail("timed out waiting for %s\n--- proxy log tail:\n%s" % (what, tail))
+
     def start_proxy(self, routing=None):
         self.proxy = CONFIG["proxy"](CONFIG["workers"])
         self.proxy.start(self.ws, routing or Routing())

@@ -27,16 +27,6 @@ function request_route(msg)
 end
 )";
 
-Request in_dialog(std::string method, std::uint32_t cseq) {
-    Request request;
-    request.method = std::move(method);
-    request.cseq = cseq;
-    request.to_tag = "callee-tag";
-    request.branch = "z9hG4bK-" + request.method + std::to_string(cseq);
-    request.extra = "Route: <sip:127.0.0.1:5060;lr>\r\n";
-    return request;
-}
-
 class DialogTest : public ProxyTest {
   protected:
     // INVITE, 200 and ACK through the proxy.

@@ -8,6 +8,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -104,6 +105,20 @@ inline const char* const kHoldSdp =
     "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 4000 RTP/AVP 0\r\na=sendonly\r\n";
 
+// A request of the call, in its dialog, as the caller sends it (To tag
+// "callee-tag"), with `route` as its Route header: by default Tandem's
+// Record-Route entry; none when empty.
+inline Request in_dialog(std::string method, std::uint32_t cseq,
+                         std::string route = "<sip:127.0.0.1:5060;lr>") {
+    Request request;
+    request.method = std::move(method);
+    request.cseq = cseq;
+    request.to_tag = "callee-tag";
+    request.branch = "z9hG4bK-" + request.method + std::to_string(cseq);
+    request.extra = route.empty() ? std::string{} : "Route: " + route + "\r\n";
+    return request;
+}
+
 class ProxyTest : public ::testing::Test {
   protected:
     ProxyTest() : transport({kProxyUdp, kProxyTcp}), wheel(clock) {
@@ -111,9 +126,14 @@ class ProxyTest : public ::testing::Test {
                                                   std::make_shared<spdlog::sinks::null_sink_mt>());
     }
 
+    // Adds the script modules of a layer above the proxy (built on it).
+    using ModuleAdder = std::function<void(script::ModuleRegistry&)>;
+
     // Builds the proxy and loads `script` (Lua text). `options` tweaks the
-    // proxy before it is built.
-    void start(const std::string& script, ProxyOptions options = {}) {
+    // proxy before it is built; `more_modules` runs once the proxy exists,
+    // before the script loads.
+    void start(const std::string& script, ProxyOptions options = {},
+               const ModuleAdder& more_modules = {}) {
         options.transactions.branch_seed = 7;
         // The 100 Trying timer would only add noise to what tests read.
         options.transactions.send_100_trying = false;
@@ -127,6 +147,7 @@ class ProxyTest : public ::testing::Test {
         registry = std::make_unique<script::ModuleRegistry>();
         Status added = add_proxy_modules(*registry, proxy.get());
         ASSERT_TRUE(added.ok()) << added.error().reason;
+        if (more_modules) more_modules(*registry);
         script::EngineEnvironment env;
         env.modules = registry.get();
         env.cache = &cache;

@@ -18,16 +18,6 @@ function request_route(msg)
 end
 )";
 
-Request in_dialog(std::string method, std::uint32_t cseq, std::string route) {
-    Request request;
-    request.method = std::move(method);
-    request.cseq = cseq;
-    request.to_tag = "callee-tag";
-    request.branch = "z9hG4bK-" + request.method + std::to_string(cseq);
-    request.extra = route.empty() ? std::string{} : "Route: " + route + "\r\n";
-    return request;
-}
-
 class RoutingTest : public ProxyTest {};
 
 TEST_F(RoutingTest, LooseRoutePopsOwnRouteAndRelaysToRequestUri) {
