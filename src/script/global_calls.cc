@@ -51,8 +51,12 @@ class Bytecode {
     std::optional<Instruction> at(int function, int pc) {
         StackGuard guard(state_);
         if (!call("funcbc", function, pc, 2) || !lua_isnumber(state_, -2)) return std::nullopt;
-        const auto ins = static_cast<std::uint32_t>(lua_tonumber(state_, -2));
-        const auto mode = static_cast<std::uint32_t>(lua_tonumber(state_, -1));
+        // funcbc gives the instruction as a signed 32-bit number (bit.tobit):
+        // through a wider signed integer it wraps to its unsigned bits.
+        const auto ins =
+            static_cast<std::uint32_t>(static_cast<std::int64_t>(lua_tonumber(state_, -2)));
+        const auto mode =
+            static_cast<std::uint32_t>(static_cast<std::int64_t>(lua_tonumber(state_, -1)));
         Instruction instruction;
         instruction.op = ins & 0xff;
         instruction.a = (ins >> 8) & 0xff;
