@@ -101,7 +101,9 @@ end)
 
 route("relay", function(msg)
   if not t_relay() then
-    send_reply(500, "Server Internal Error")
+    -- Why it could not go: 482 Loop Detected, 483 Too Many Hops,
+    -- 478 Unresolvable destination, 503 ...
+    sl_reply_error()
   end
 end)
 

@@ -63,6 +63,8 @@ end)
 -- Relay statefully to the Request-URI (or to msg.dst when a route set one).
 route("relay", function(msg)
   if not t_relay() then
-    send_reply(500, "Server Internal Error")
+    -- Why it could not go: 482 Loop Detected, 483 Too Many Hops,
+    -- 478 Unresolvable destination, 503 ...
+    sl_reply_error()
   end
 end)

@@ -53,9 +53,9 @@ script::ScriptModule callops_script_module(CallOps* ops) {
                     check_timeout}},
         .functions = {
             {"call_transfer",
-             {{"leg", ArgType::String},
+             {{"leg", ArgType::String, false, script::one_of_words({"caller", "callee"})},
               {"destination or transfer_callid", ArgType::String},
-              {"transfer_leg", ArgType::String, true},
+              {"transfer_leg", ArgType::String, true, script::one_of_words({"caller", "callee"})},
               {"destination", ArgType::String, true}},
              bound(ops, [](CallOps& o, CallContext& c,
                            const Arguments& a) { return o.script_transfer(c, a); }),

@@ -8,6 +8,7 @@
 #include "proxy/address_text.h"
 #include "proxy/best_response.h"
 #include "proxy/loop_detection.h"
+#include "proxy/route_preprocessing.h"
 #include "script/config.h"
 #include "sip/syntax.h"
 #include "sip/writer.h"
@@ -199,6 +200,16 @@ void Proxy::route_request(txn::IncomingRequest& request) {
         }
         if (verdict.request_uri) actions.request_uri = std::move(verdict.request_uri);
         frame.watch = verdict.watch;
+    }
+    // RFC 3261 16.4, before any script: a route that relays without
+    // loose_route() must not send the request back to us.
+    PreprocessedRoutes routes = preprocess_routes(request.message, local_, resolver_);
+    frame.received_routes = routes.received;
+    frame.plan.routes = std::move(routes.routes);
+    if (routes.request_uri) {
+        frame.plan.request_uri = routes.request_uri;
+        // msg.ruri shows the Request-URI the request is really for.
+        if (!actions.request_uri) actions.request_uri = std::move(routes.request_uri);
     }
     if (script_ == nullptr) {
         script::RouteOutcome outcome;
@@ -1295,6 +1306,8 @@ Result<ScriptValue> Proxy::t_relay(const script::CallContext& context,
         if (status.error().status == 0) return status.error();  // a scripting mistake
         logger_->info("t_relay of {} failed: {} {}", frame->message->call_id(),
                       status.error().status, status.error().reason);
+        // For sl_reply_error(), and the reply of a route that ends here.
+        frame->relay_error = status.error();
         return ScriptValue{false};
     }
     frame->actions->relay = true;
@@ -1317,6 +1330,21 @@ Result<ScriptValue> Proxy::send_reply(const script::CallContext& context, std::i
     }
     frame->actions->reply = script::ReplyAction{static_cast<int>(status), std::string(reason)};
     return ScriptValue{true};
+}
+
+Result<ScriptValue> Proxy::sl_reply_error(const script::CallContext& context) {
+    RouteFrame* frame = frame_for(context);
+    if (frame == nullptr) return not_routing();
+    // Without a failed t_relay() there is nothing better to say than 500,
+    // which is what OpenSIPS answers for an unknown error too.
+    int status = 500;
+    std::string_view reason = "Server Internal Error";
+    if (frame->relay_error && frame->relay_error->status >= 300 &&
+        frame->relay_error->status <= 699) {
+        status = frame->relay_error->status;
+        reason = frame->relay_error->reason;
+    }
+    return send_reply(context, status, reason);
 }
 
 Result<ScriptValue> Proxy::drop(const script::CallContext& context) {
@@ -1373,32 +1401,16 @@ Result<ScriptValue> Proxy::record_route(const script::CallContext& context) {
 Result<ScriptValue> Proxy::loose_route(const script::CallContext& context) {
     RouteFrame* frame = frame_for(context);
     if (frame == nullptr) return not_routing();
-    const sip::Message& message = *frame->message;
-    const auto received = message.routes();
-    if (!received) return ScriptValue{false};
-    std::vector<std::string> routes;
-    routes.reserve(received->size());
-    for (const sip::NameAddr& route : *received)
-        routes.emplace_back(route.text);
-    if (routes.empty()) return ScriptValue{false};
-
-    // RFC 3261 16.4: a strict router before us put our Record-Route URI
-    // into the Request-URI; the real one is the last Route entry.
-    const auto request_uri = message.request_uri();
-    if (request_uri && request_uri->user.empty() && local_.is_local_uri(*request_uri, resolver_)) {
-        if (const auto last = sip::parse_name_addr(routes.back())) {
-            frame->plan.request_uri = std::string(last->uri.text);
-            routes.pop_back();
-        }
-    }
-    // Our own entries on top (one, or two after double record-routing).
-    while (!routes.empty()) {
-        const auto first = sip::parse_name_addr(routes.front());
-        if (!first || !local_.is_local_uri(first->uri, resolver_)) break;
-        routes.erase(routes.begin());
-    }
-    frame->plan.routes = std::move(routes);
-    return ScriptValue{true};
+    // The core already took our entries off (route_request); what is left
+    // to say is whether the Route header routes this request. As in
+    // OpenSIPS, an initial request whose Route entries were all ours (a
+    // phone's outbound proxy) is not route-driven: it goes by its
+    // Request-URI, and a script's "preloaded Route" check lets it pass.
+    if (frame->received_routes == 0) return ScriptValue{false};
+    const auto to = frame->message->to();
+    const bool initial = !to || to->tag.empty();
+    const bool only_ours = frame->plan.routes && frame->plan.routes->empty();
+    return ScriptValue{!(initial && only_ours)};
 }
 
 Result<ScriptValue> Proxy::create_dialog(const script::CallContext& context,

@@ -131,6 +131,9 @@ class Proxy final : public txn::TransactionUser {
                                         std::optional<std::string_view> destination);
     Result<script::ScriptValue> send_reply(const script::CallContext& context, std::int64_t status,
                                            std::string_view reason);
+    // Answers the request with the status and reason of its last failed
+    // t_relay() (482, 483, 478, 503 ...), or 500 when none failed.
+    Result<script::ScriptValue> sl_reply_error(const script::CallContext& context);
     Result<script::ScriptValue> drop(const script::CallContext& context);
     Result<script::ScriptValue> t_on_failure(const script::CallContext& context,
                                              std::string_view route);
@@ -197,7 +200,8 @@ class Proxy final : public txn::TransactionUser {
         std::vector<std::string> headers_to_add;
         std::vector<std::string> headers_to_remove;
         bool record_route = false;
-        // After loose_route(): the Route entries the request keeps.
+        // When some were taken off (RFC 3261 16.4): the Route entries the
+        // request keeps.
         std::optional<std::vector<std::string>> routes;
     };
 
@@ -258,6 +262,8 @@ class Proxy final : public txn::TransactionUser {
         txn::ServerTransaction server;  // request route: made by send_reply or t_relay
         std::optional<dialog::DialogMatch> in_dialog;
         std::optional<Error> relay_error;
+        // Route entries the request arrived with (loose_route()).
+        std::size_t received_routes = 0;
         std::string failure_route;
         std::string reply_route;
         // Reply and failure routes: the status of the reply they run for.

@@ -192,6 +192,18 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy) {
              request_or_reply},
         }};
 
+    // OpenSIPS's sl module: only its error reply, the usual answer to a
+    // failed t_relay().
+    script::ScriptModule sl{.name = "sl",
+                            .params = {},
+                            .functions = {
+                                {"sl_reply_error",
+                                 {},
+                                 bound(proxy, [](Proxy& p, CallContext& c,
+                                                 const Arguments&) { return p.sl_reply_error(c); }),
+                                 request_or_failure},
+                            }};
+
     script::ScriptModule rr{.name = "rr",
                             .params = {},
                             .functions = {
@@ -242,6 +254,7 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy) {
 
     std::vector<script::ScriptModule> modules;
     modules.push_back(std::move(tm));
+    modules.push_back(std::move(sl));
     modules.push_back(std::move(rr));
     modules.push_back(std::move(sipmsgops));
     modules.push_back(std::move(dialog));

@@ -11,6 +11,8 @@
 #include <system_error>
 
 #include "script/engine_core.h"
+#include "script/global_calls.h"
+#include "script/module.h"
 #include "script/script_module.h"
 
 namespace tandem::script {
@@ -241,6 +243,43 @@ void ScriptEngine::Core::check_routes() {
     }
 }
 
+void ScriptEngine::Core::check_global_calls(int chunk_index) {
+    lua_State* state = lua();
+    auto scanned = detail::scan_global_calls(state, chunk_index);
+    if (!scanned) {
+        diagnostics_.push_back({SourceLocation{source_.name, 0},
+                                "cannot check the calls of the script: " + scanned.error().reason});
+        return;
+    }
+    for (const detail::GlobalCall& call : scanned->calls) {
+        // A global the script assigns anywhere is its own, whatever it is
+        // named; otherwise the name must exist once the top level has run
+        // (Lua's libraries, Tandem's functions, what require()d files set).
+        if (scanned->assigned.contains(call.name)) continue;
+        const SourceLocation where{source_.name, call.line};
+        lua_pushvalue(state, LUA_GLOBALSINDEX);
+        detail::push_string(state, call.name);
+        lua_rawget(state, -2);
+        const bool defined = !lua_isnil(state, -1);
+        lua_pop(state, 2);
+        if (!defined) {
+            diagnostics_.push_back({where, "unknown function '" + call.name + "'"});
+            continue;
+        }
+        const FunctionSpec* function = env_.modules->find_function(call.name);
+        if (function == nullptr) continue;
+        for (std::size_t n = 0; n < call.literals.size() && n < function->args.size(); ++n) {
+            const ArgSpec& arg = function->args[n];
+            if (!call.literals[n] || !arg.check_literal) continue;
+            if (Status valid = arg.check_literal(*call.literals[n]); !valid) {
+                diagnostics_.push_back({where, call.name + ": argument " + std::to_string(n + 1) +
+                                                   " (" + arg.name + ") " + valid.error().reason +
+                                                   " (got \"" + *call.literals[n] + "\")"});
+            }
+        }
+    }
+}
+
 void ScriptEngine::Core::fill_default_params() {
     for (const ScriptModule& module : env_.modules->modules()) {
         auto& params = config_.modparams[module.name];
@@ -273,6 +312,9 @@ std::vector<Diagnostic> ScriptEngine::Core::load() {
             detail::parse_lua_error(detail::to_string_view(state, -1), source_.name));
         return std::move(diagnostics_);
     }
+    // A copy of the chunk stays below for the static checks.
+    const int chunk_index = lua_gettop(state);
+    lua_pushvalue(state, chunk_index);
     loading_ = true;
     const RouteOutcome top_level = call_function_on_top(RouteKind::TopLevel, nullptr, nullptr);
     loading_ = false;
@@ -283,6 +325,7 @@ std::vector<Diagnostic> ScriptEngine::Core::load() {
         return std::move(diagnostics_);
     }
     check_routes();
+    check_global_calls(chunk_index);
     fill_default_params();
     apply_instruction_budget();
     return std::move(diagnostics_);

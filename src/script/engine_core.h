@@ -94,6 +94,9 @@ class ScriptEngine::Core {
     void install_statements();
     void install_message_metatable();
     void check_routes();
+    // Calls of globals that exist nowhere, and literal arguments their
+    // functions refuse (global_calls.h), in the chunk at `chunk_index`.
+    void check_global_calls(int chunk_index);
     void fill_default_params();
     void apply_instruction_budget();
     // Counts instructions in steps of hook_interval_ (none without a budget).

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "base/strings.h"
 #include "script/lua_support.h"
 
 namespace tandem::script {
@@ -20,6 +21,20 @@ std::string_view arg_type_name(ArgType type) {
             return "a string or an integer";
     }
     return "a value";
+}
+
+LiteralCheck one_of_words(std::vector<std::string> words) {
+    return [words = std::move(words)](std::string_view literal) -> Status {
+        for (const std::string& word : words) {
+            if (iequals(literal, word)) return {};
+        }
+        std::string expected = "must be ";
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            if (i > 0) expected += i + 1 == words.size() ? " or " : ", ";
+            expected += '"' + words[i] + '"';
+        }
+        return make_error(std::move(expected), 0);
+    };
 }
 
 bool Arguments::has(std::size_t index) const {

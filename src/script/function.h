@@ -41,10 +41,21 @@ enum class ArgType : std::uint8_t {
 // How error messages name a type: "a string", "an integer" ...
 std::string_view arg_type_name(ArgType type);
 
+// Checks a string literal a script gives for an argument, when the script
+// loads (and with `tandem --check`): a bad constant is found before the
+// first call reaches it. The error reason completes "argument N (name) ...":
+// `must be "caller" or "callee"`.
+using LiteralCheck = std::function<Status(std::string_view)>;
+
+// A LiteralCheck accepting one of `words` in any case ("caller", "CALLEE").
+LiteralCheck one_of_words(std::vector<std::string> words);
+
 struct ArgSpec {
     std::string name{};
     ArgType type = ArgType::String;
     bool optional = false;  // optional arguments come after the required ones
+    // Optional: applied to string literals given for this argument.
+    LiteralCheck check_literal{};
 };
 
 // A checked argument: absent (an optional argument not given, or given as

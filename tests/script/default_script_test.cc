@@ -65,6 +65,7 @@ class DefaultScript : public ::testing::Test {
                      {{"code", ArgType::Integer}, {"reason", ArgType::String}},
                      call("send_reply")},
                     {"drop", {}, call("drop")},
+                    {"sl_reply_error", {}, call("sl_reply_error")},
                 },
         });
         EXPECT_TRUE(added.ok()) << added.error().reason;
@@ -133,11 +134,11 @@ TEST_F(DefaultScript, MessagesAreRelayedWithoutRecordRoute) {
     EXPECT_EQ(calls, (std::vector<std::string>{"t_relay"}));
 }
 
-TEST_F(DefaultScript, FailedRelayIsAnswered) {
+TEST_F(DefaultScript, FailedRelayIsAnsweredWithItsOwnReason) {
     relay_works = false;
     route(request("INVITE", "sip:bob@example.com", false));
     EXPECT_EQ(calls, (std::vector<std::string>{"create_dialog", "record_route", "t_relay",
-                                               "send_reply 500"}));
+                                               "sl_reply_error"}));
 }
 
 TEST_F(DefaultScript, RegisterIsNotServed) {
