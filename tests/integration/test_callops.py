@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests of call control on proxied calls (callops): blind and
 attended transfers and hold/unhold started over MI, with SIPp user agents
-(and, in one case, real baresip phones) on loopback.
+(and, in two cases, real phones: baresip, linphonec) on loopback.
 
   test_callops.py --tandem build/callops/src/app/tandem [--workers 2] [--case NAME ...] [-v]
 
@@ -1252,6 +1252,105 @@ class Baresip:
         return out
 
 
+class Linphone:
+    """One headless linphonec (Debian linphone-cli) on loopback: SIP over
+    UDP on 127.0.0.1 with Tandem as outbound proxy (no registration),
+    auto-answer (-a), wav files instead of a sound card ("soundcard use
+    files"), its own HOME (linphone wants $HOME/.local/share/linphone).
+    Commands go to its standard input through a named pipe (linphonecsh
+    allows one instance per user only); what it prints goes to its log."""
+
+    def __init__(self, workspace, name, proxy_port):
+        self.name = name
+        self.port = free_port()
+        self.dir = workspace.path("linphone-" + name)
+        home = os.path.join(self.dir, "home")
+        os.makedirs(os.path.join(home, ".local", "share", "linphone"))
+        self.aor = "sip:%s@%s:%d" % (name, LOOPBACK, self.port)
+        rtp = free_port()
+        config = os.path.join(self.dir, "linphonerc")
+        with open(config, "w") as f:
+            f.write("\n".join([
+                "[sip]",
+                "sip_port=%d" % self.port,
+                "sip_tcp_port=-1",
+                "sip_tls_port=-1",
+                "ipv6=0",
+                "default_proxy=0",
+                "register_only_when_network_is_up=0",
+                "[net]",
+                "bind_address=%s" % LOOPBACK,
+                "[rtp]",
+                "bind_address=%s" % LOOPBACK,
+                "audio_rtp_port=%d" % rtp,
+                "[video]",
+                "enabled=0",
+                "[proxy_0]",
+                "reg_proxy=<sip:%s:%d;transport=udp>" % (LOOPBACK, proxy_port),
+                "reg_route=<sip:%s:%d;transport=udp;lr>" % (LOOPBACK, proxy_port),
+                "reg_identity=%s" % self.aor,
+                "reg_sendregister=0",
+                "publish=0",
+                ""]))
+        fifo = os.path.join(self.dir, "commands")
+        os.mkfifo(fifo)
+        self.proc = workspace.start(
+            "linphone-" + name,
+            ["sh", "-c", 'exec linphonec -c "$1" -a -S -d 6 < "$2"', "linphonec", config, fifo],
+            env=dict(os.environ, HOME=home))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.commands = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                if time.monotonic() > deadline or not self.proc.alive():
+                    raise harness.HarnessError("linphonec %s did not start:\n%s" % (name, self.proc.tail()))
+                time.sleep(0.05)
+        self.command("soundcard use files")
+
+    def command(self, line):
+        os.write(self.commands, (line + "\n").encode())
+
+    def calls(self, timeout=5):
+        """linphonec's `calls` table: [(id, destination, state)]."""
+        before = len(self.output())
+        self.command("calls")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.output()[before:]
+            if "No active call." in text:
+                return []
+            head = text.find("Call states")
+            if head >= 0:
+                # The table is printed at once; the first line that is not
+                # a row after its rule ends it.
+                rows = []
+                lines = text[head:].splitlines()[3:]
+                for line in lines:
+                    match = re.match(r"^(\d+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|", line)
+                    if not match:
+                        break
+                    rows.append((int(match.group(1)), match.group(2), match.group(3)))
+                if rows and len(rows) < len(lines):
+                    return rows
+            time.sleep(0.1)
+        raise harness.HarnessError("linphonec %s: no answer to `calls`" % self.name)
+
+    def close(self):
+        try:
+            self.command("quit")
+        except OSError:
+            pass
+        try:
+            os.close(self.commands)
+        except OSError:
+            pass
+
+    def output(self):
+        return self.proc.output()
+
+
 def sdp_direction(body):
     found = [line[2:] for line in sdp_lines(body) if line in DIRECTIONS]
     return found[0] if found else "sendrecv"
@@ -1393,6 +1492,82 @@ class PhoneTests(CallopsTestCase):
         self.wait_for(lambda: not [d for d in self.dialogs() if d["state"] <= 4], "no dialog left")
 
 
+    def linphone(self, name):
+        phone = Linphone(self.ws, name, self.proxy.port)
+        self.addCleanup(phone.close)
+        return phone
+
+    def wait_calls(self, phone, predicate, what, seconds=15):
+        """Polls the phone's own call list until predicate(rows) holds."""
+        def check():
+            rows = phone.calls()
+            return (rows,) if predicate(rows) else None   # (rows,): true even when rows is []
+        return self.wait_for(check, "%s (linphonec %s)" % (what, phone.name), seconds)[0]
+
+    def test_linphone_attended_transfer(self):
+        """Attended transfer with real phones (linphonec, which honours
+        Replaces): alice calls bob (call 1), puts him on hold and calls
+        carol (call 2); MI call_transfer sends bob to carol replacing alice
+        in call 2. Bob calls carol with Replaces, carol drops alice (call 2
+        ends), and Tandem, the transferor, ends call 1 (a BYE to alice and
+        to bob). At the end, as the phones themselves list their calls:
+        alice has none, bob exactly one, with carol, and carol one, with
+        bob."""
+        if shutil.which("linphonec") is None:
+            self.skipTest("linphonec (Debian package linphone-cli) is not installed")
+        self.start_callops(outbound=True)
+        alice, bob, carol = self.linphone("alice"), self.linphone("bob"), self.linphone("carol")
+        running = lambda rows, n=1: len(rows) == n and all(r[2] == "StreamsRunning" for r in rows)
+
+        alice.command("call " + bob.aor)
+        self.wait_calls(bob, running, "bob answered alice")
+        self.wait_calls(alice, running, "alice's call to bob up")
+        call1 = self.confirmed_call()["callid"]
+        alice.command("pause")
+        self.wait_calls(alice, lambda rows: [r[2] for r in rows] == ["Paused"], "alice put bob on hold")
+        alice.command("call " + carol.aor)
+        self.wait_calls(carol, running, "carol answered alice")
+        call2 = self.confirmed_call(not_in=(call1,))["callid"]
+
+        # linphone's To header has no port (sip:carol@127.0.0.1), so the
+        # destination is given rather than taken from call 2.
+        self.assertEqual(self.mi("call_transfer", {"callid": call1, "leg": "callee",
+                                                   "transfer_callid": call2, "transfer_leg": "callee",
+                                                   "destination": carol.aor}), "Accepted")
+
+        self.wait_calls(alice, lambda rows: rows == [], "alice has no call left")
+        bob_calls = self.wait_calls(bob, running, "bob has one call")
+        self.assertIn("sip:carol@", bob_calls[0][1], "bob's call is not with carol")
+        carol_calls = self.wait_calls(carol, running, "carol has one call")
+        self.assertIn("sip:bob@", carol_calls[0][1], "carol's call is not with bob")
+
+        # Tandem's account: call 1 ended by Tandem as transferred, call 2
+        # by carol (Replaces), the bob-carol call up.
+        self.wait_events("E_CALL_TRANSFER", lambda l: any(e["state"] == "ended" for e in l),
+                         "call 1 ended by Tandem", callid=call1)
+        by_id = {d["callid"]: d for d in self.dialogs()}
+        self.assertEqual((by_id[call1]["state"], by_id[call1].get("end_reason")), (5, "transferred"))
+        self.assertEqual((by_id[call2]["state"], by_id[call2].get("end_reason")), (5, "bye_by_callee"))
+        new_calls = [d["callid"] for d in by_id.values() if d["state"] == 4]
+        self.assertEqual(len(new_calls), 1, by_id)
+        events1 = self.events.events("E_CALL_TRANSFER", callid=call1)
+        states1 = [e["state"] for e in events1]
+        self.assertEqual(states1.count("start"), 1, events1)
+        self.assertEqual([s for s in states1 if s in ("ok", "fail", "ended")], ["ok", "ended"], events1)
+        self.assertEqual({e["transfer_callid"] for e in events1[1:] if e["state"] != "notify" or
+                          e["status"] != "100 Trying"}, {new_calls[0]}, events1)
+        self.assertEqual([(e["state"], e["transfer_callid"]) for e in
+                          self.events.events("E_CALL_TRANSFER", callid=call2)],
+                         [("start", new_calls[0]), ("ok", new_calls[0])])
+        # The phones saw the old calls end (alice both, bob his call 1).
+        self.assertIn("Call 1 with %s ended" % bob.aor, alice.output())
+        self.assertIn("Call 2 with %s ended" % carol.aor, alice.output())
+        self.assertRegex(bob.output(), r"Call 1 with sip:alice@\S+ ended")
+
+        carol.command("terminate")
+        self.wait_calls(bob, lambda rows: rows == [], "bob's call with carol ended")
+        self.wait_for(lambda: not [d for d in self.dialogs() if d["state"] <= 4], "no dialog left")
+
 
 CASES = {
     "callops_blind_param": "TransferTests.test_blind_param",
@@ -1412,6 +1587,7 @@ CASES = {
     "callops_hold_488_rollback": "HoldTests.test_hold_488_rollback",
     "callops_hold_491_retry": "HoldTests.test_hold_491_retry",
     "callops_baresip": "PhoneTests.test_baresip_transfer_and_hold",
+    "callops_linphone_attended": "PhoneTests.test_linphone_attended_transfer",
 }
 
 
