@@ -340,7 +340,9 @@ void CallOps::finish_transfer(dialog::DialogId id, Transfer& transfer, bool ok,
 }
 
 void CallOps::end_call_after(dialog::DialogId id, const Transfer& transfer, txn::Duration delay) {
-    CallState& state = calls_[id];
+    const auto found = calls_.find(id);
+    if (found == calls_.end()) return;
+    CallState& state = found->second;
     if (state.ending) timers_.cancel(state.ending->timer);
     const std::uint64_t attempt = transfer.attempt;
     // Never from inside the handler of the message that decided it: ending
@@ -349,7 +351,6 @@ void CallOps::end_call_after(dialog::DialogId id, const Transfer& transfer, txn:
     state.ending = CallState::PendingEnd{transfer, timers_.schedule(delay, [this, id, attempt] {
                                              end_transferred_call(id, attempt);
                                          })};
-    state.ending->transfer.timer = {};
 }
 
 void CallOps::end_transferred_call(dialog::DialogId id, std::uint64_t attempt) {

@@ -201,6 +201,29 @@ TEST_F(TransferTest, WithoutANotifyTheOldCallEndsAfterTheGrace) {
     EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK", "ended:"}));
 }
 
+TEST_F(TransferTest, APhoneEndingTheCallFirstLeavesNothingToEnd) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    // While Tandem waits for the transferee's NOTIFY, the transferee hangs up.
+    const auto bye = relay(in_dialog("BYE", 2));
+    EXPECT_EQ(bye.destination, kCallee);
+    receive(response_to(bye.bytes, 200, ""), kCallee);
+    take();
+    advance(std::chrono::seconds(5));
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::ByeByCaller);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK"}));
+    EXPECT_EQ(callops->tracked_calls(), 0u);
+}
+
 TEST_F(TransferTest, AFailedTransferLeavesTheCallUp) {
     establish(with_mode(Mode::Param));
     const std::string id = dialog::dialog_id_text(call_id());
