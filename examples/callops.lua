@@ -19,6 +19,10 @@ modparam("callops", "match_param", "osid")
 -- A transfer that goes this long without news (the REFER's answer, a
 -- NOTIFY, the new call) fails with 408.
 modparam("callops", "notify_timeout", 30)
+-- A transfer Tandem started that succeeds ends the call it transferred
+-- (a BYE to both parties, as the transferor does); 0 leaves that to the
+-- phones, as OpenSIPS does.
+modparam("callops", "transfer_ends_call", 1)
 
 -- Set to true with modparam("callops", "mode", "manual").
 local manual = false
@@ -107,7 +111,8 @@ route("relay", function(msg)
   end
 end)
 
--- Every step of a transfer: start, notify, ok, fail.
+-- Every step of a transfer: start, notify, ok or fail, and ended when Tandem
+-- hung up the transferred call.
 event_route("E_CALL_TRANSFER", function(event)
   xlog("L_INFO", "transfer of " .. event.callid .. " (" .. event.leg .. ") to " ..
        event.destination .. ": " .. event.state .. " " .. event.status ..

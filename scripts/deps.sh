@@ -12,11 +12,11 @@ packages=(
   sip-tester curl python3 procps
 )
 # Extra groups: "bench" adds the reference server the load runs compare against,
-# "phones" the real user agent used by the end-to-end tests.
+# "phones" the real user agents used by the end-to-end tests.
 for group in "$@"; do
   case "$group" in
     bench) packages+=(kamailio) ;;
-    phones) packages+=(baresip-core) ;;
+    phones) packages+=(baresip-core linphone-cli) ;;
     *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
   esac
 done

@@ -56,16 +56,22 @@ std::vector<std::string> hold_event_params() {
 }
 
 std::optional<Mode> mode_from_text(std::string_view text) {
-    if (text == "param" || text == "0") return Mode::Param;
-    if (text == "manual" || text == "1") return Mode::Manual;
-    if (text == "callid" || text == "2") return Mode::CallId;
+    if (iequals(text, "param") || text == "0") return Mode::Param;
+    if (iequals(text, "manual") || text == "1") return Mode::Manual;
+    if (iequals(text, "callid") || text == "2") return Mode::CallId;
     return std::nullopt;
 }
 
 std::optional<Legs> legs_from_name(std::string_view name) {
-    if (name == "caller") return Legs::Caller;
-    if (name == "callee") return Legs::Callee;
-    if (name == "both") return Legs::Both;
+    if (iequals(name, "caller")) return Legs::Caller;
+    if (iequals(name, "callee")) return Legs::Callee;
+    if (iequals(name, "both")) return Legs::Both;
+    return std::nullopt;
+}
+
+std::optional<Side> side_from_leg_name(std::string_view name) {
+    if (iequals(name, "caller")) return Side::Caller;
+    if (iequals(name, "callee")) return Side::Callee;
     return std::nullopt;
 }
 
@@ -96,6 +102,7 @@ CallOps::~CallOps() {
     proxy_.set_call_hooks(nullptr);
     for (auto& [id, state] : calls_) {
         if (state.transfer) timers_.cancel(state.transfer->timer);
+        if (state.ending) timers_.cancel(state.ending->timer);
         if (state.hold_op) {
             for (LegHold& leg : state.hold_op->legs)
                 timers_.cancel(leg.timer);
@@ -128,7 +135,9 @@ void CallOps::forget_if_idle(dialog::DialogId id) {
     const auto found = calls_.find(id);
     if (found == calls_.end()) return;
     const CallState& state = found->second;
-    if (state.transfer || state.replacement || state.hold_op || state.holds.any()) return;
+    if (state.transfer || state.replacement || state.ending || state.hold_op || state.holds.any()) {
+        return;
+    }
     calls_.erase(found);
 }
 
@@ -315,6 +324,58 @@ void CallOps::finish_transfer(dialog::DialogId id, Transfer& transfer, bool ok,
     }
     logger_->info("call_transfer of {}: {} {}", transfer.call_id, ok ? "ok" : "fail", status);
     raise_transfer(transfer, ok ? "ok" : "fail", status, transfer.transfer_callid);
+    // Tandem is the transferor only of the transfers it started (not of
+    // those the phones made and call_blind_replace() follows). While the
+    // transferee may still report, its NOTIFY is waited for, so that it
+    // reaches a dialog that still exists (handle_notify() cuts the wait).
+    const dialog::Dialog* dialog = proxy_.dialogs().find(id);
+    if (ok && settings_.transfer_ends_call && transfer.refer_leg && dialog != nullptr &&
+        !dialog->is_ended()) {
+        const auto grace =
+            std::min<std::chrono::seconds>(kTransferEndGrace, settings_.notify_timeout);
+        end_call_after(id, transfer,
+                       transfer.subscribed ? std::chrono::duration_cast<txn::Duration>(grace)
+                                           : txn::Duration::zero());
+    }
+}
+
+void CallOps::end_call_after(dialog::DialogId id, const Transfer& transfer, txn::Duration delay) {
+    const auto found = calls_.find(id);
+    if (found == calls_.end()) return;
+    CallState& state = found->second;
+    if (state.ending) timers_.cancel(state.ending->timer);
+    const std::uint64_t attempt = transfer.attempt;
+    // Never from inside the handler of the message that decided it: ending
+    // the dialog reports its end (on_dialog_state) while that handler still
+    // holds the transfer, and the NOTIFY's own answer goes out first.
+    state.ending = CallState::PendingEnd{transfer, timers_.schedule(delay, [this, id, attempt] {
+                                             end_transferred_call(id, attempt);
+                                         })};
+}
+
+void CallOps::end_transferred_call(dialog::DialogId id, std::uint64_t attempt) {
+    const auto found = calls_.find(id);
+    if (found == calls_.end() || !found->second.ending ||
+        found->second.ending->transfer.attempt != attempt) {
+        return;
+    }
+    const Transfer transfer = std::move(found->second.ending->transfer);
+    found->second.ending.reset();
+    const dialog::Dialog* dialog = proxy_.dialogs().find(id);
+    if (dialog == nullptr || dialog->is_ended() || !dialog->is_confirmed()) {
+        forget_if_idle(id);
+        return;
+    }
+    // Reports the end (on_dialog_state), which may forget this call's state.
+    auto ended = proxy_.end_dialog(id, {}, dialog::EndReason::Transferred);
+    if (!ended) {
+        logger_->warn("call_transfer of {}: the transferred call could not be ended: {} {}",
+                      transfer.call_id, ended.error().status, ended.error().reason);
+        forget_if_idle(id);
+        return;
+    }
+    logger_->info("call_transfer of {}: transferred, BYE sent to both legs", transfer.call_id);
+    raise_transfer(transfer, "ended", "", transfer.transfer_callid);
 }
 
 void CallOps::on_refer_reply(dialog::DialogId id, std::uint64_t attempt,
@@ -378,6 +439,13 @@ int CallOps::handle_notify(dialog::DialogId id, Transfer& transfer, const sip::M
     }
     const auto state = notify.header(sip::HeaderId::SubscriptionState);
     if (state && trim(*state).starts_with("terminated")) transfer.subscribed = false;
+    // The transferee's report came: the call it was transferred from can end.
+    const auto call = calls_.find(id);
+    if (call != calls_.end() && call->second.ending &&
+        call->second.ending->transfer.attempt == transfer.attempt &&
+        ((frag->code >= 200 && frag->code < 300) || !transfer.subscribed)) {
+        end_call_after(id, transfer, txn::Duration::zero());
+    }
     return 200;
 }
 
@@ -418,7 +486,9 @@ void CallOps::new_call_started(const NewCall& call) {
     Transfer& transfer = *state.transfer;
     transfer.transfer_callid = call.call_id;
     logger_->info("call_transfer of {}: new call {}", transfer.call_id, call.call_id);
-    raise_transfer(transfer, "start", "", call.call_id);
+    // A transfer Tandem started had its `start` when its REFER went out;
+    // the new call's Call-ID is carried by its later events.
+    if (!transfer.refer_leg) raise_transfer(transfer, "start", "", call.call_id);
     arm_transfer_timer(*id, transfer);
 }
 
@@ -541,6 +611,11 @@ void CallOps::on_dialog_state(const dialog::Dialog& dialog, const dialog::StateC
         state.hold_op.reset();
     }
     state.holds = {};
+    if (state.ending) {
+        // Ended otherwise before Tandem ended it.
+        timers_.cancel(state.ending->timer);
+        state.ending.reset();
+    }
     // A transfer still running keeps its record until its outcome or its
     // timer: the transferee often ends this call as the new one starts.
     if (state.transfer && state.transfer->terminal) state.transfer.reset();
@@ -554,7 +629,7 @@ void CallOps::on_dialog_state(const dialog::Dialog& dialog, const dialog::StateC
 
 Result<script::ScriptValue> CallOps::script_transfer(script::CallContext& context,
                                                      const script::Arguments& args) {
-    const auto leg = dialog::side_from_name(args.string(0));
+    const auto leg = side_from_leg_name(args.string(0));
     if (!leg) return make_error("leg must be \"caller\" or \"callee\"");
     const auto id = proxy_.dialog_of_route(context);
     if (!id) {
@@ -569,7 +644,7 @@ Result<script::ScriptValue> CallOps::script_transfer(script::CallContext& contex
         }
         return script::ScriptValue{true};
     }
-    const auto transfer_leg = dialog::side_from_name(args.string(2));
+    const auto transfer_leg = side_from_leg_name(args.string(2));
     if (!transfer_leg) return make_error("transfer_leg must be \"caller\" or \"callee\"");
     const std::string b_call_id(args.string(1));
     const std::string destination(args.optional_string(3).value_or(""));
@@ -842,7 +917,11 @@ bool CallOps::advance_hold(dialog::DialogId id, CallState& state) {
         if (send_hold(id, state, side)) return true;
         leg.done = true;
         leg.ok = false;
-        raise_hold(call_id_of(id), side, op.hold, "fail");
+        // Every leg of an operation reports `start` and then its outcome,
+        // even one whose re-INVITE could not go out.
+        const std::string call_id = call_id_of(id);
+        raise_hold(call_id, side, op.hold, "start");
+        raise_hold(call_id, side, op.hold, "fail");
         return false;
     }
     return false;

@@ -50,7 +50,7 @@ enum class Mode : std::uint8_t {
     Manual = 1,  // the script calls call_blind_replace() and call_transfer_notify()
     CallId = 2,  // Refer-To gets ;<match_param>=<Call-ID>
 };
-// "param"/"0", "manual"/"1", "callid"/"2".
+// "param"/"0", "manual"/"1", "callid"/"2", in any case (as OpenSIPS).
 std::optional<Mode> mode_from_text(std::string_view text);
 
 struct Settings {
@@ -63,7 +63,16 @@ struct Settings {
     std::chrono::milliseconds hold_timeout{32000};
     // How many workers share the calls (proxy::shard_of_call_id).
     std::size_t shard_count = 1;
+    // A transfer Tandem started that succeeds ends the transferred call (a
+    // BYE to each leg, as the transferor does in RFC 5589); false keeps it
+    // up, as OpenSIPS does.
+    bool transfer_ends_call = true;
 };
+
+// A NOTIFY reporting the transfer's outcome is awaited this long after the
+// new call was answered, before Tandem ends the transferred call anyway (at
+// most notify_timeout).
+inline constexpr std::chrono::seconds kTransferEndGrace{2};
 
 // The legs a hold names.
 enum class Legs : std::uint8_t { Caller, Callee, Both };
@@ -82,7 +91,10 @@ struct LegHeaders {
         return side == dialog::Side::Caller ? caller : callee;
     }
 };
+// "caller", "callee", "both", in any case (as OpenSIPS).
 std::optional<Legs> legs_from_name(std::string_view name);
+// "caller" or "callee", in any case: the leg of a transfer.
+std::optional<dialog::Side> side_from_leg_name(std::string_view name);
 
 // What a REFER with Replaces needs of the call it replaces (dialog B).
 struct ReplacesTarget {
@@ -220,6 +232,12 @@ class CallOps final : public proxy::CallHooks {
         // This call (B of an attended transfer) being replaced by a new
         // call that carries Replaces.
         std::optional<Transfer> replacement;
+        // The transfer that succeeded, while Tandem waits to end this call.
+        struct PendingEnd {
+            Transfer transfer;
+            txn::TimerId timer;
+        };
+        std::optional<PendingEnd> ending;
     };
 
     static std::size_t index(dialog::Side side) { return side == dialog::Side::Caller ? 0 : 1; }
@@ -232,6 +250,10 @@ class CallOps final : public proxy::CallHooks {
     void on_transfer_timeout(dialog::DialogId id, std::uint64_t attempt);
     void arm_transfer_timer(dialog::DialogId id, Transfer& transfer);
     void finish_transfer(dialog::DialogId id, Transfer& transfer, bool ok, std::string_view status);
+    // Ends the transferred call `id` after `delay` (a BYE to each leg), on
+    // behalf of `transfer`, which succeeded.
+    void end_call_after(dialog::DialogId id, const Transfer& transfer, txn::Duration delay);
+    void end_transferred_call(dialog::DialogId id, std::uint64_t attempt);
     void raise_transfer(const Transfer& transfer, std::string_view state, std::string_view status,
                         std::string_view transfer_callid);
     // A NOTIFY of a transfer's subscription: the status to answer it with.

@@ -33,6 +33,12 @@ Status check_timeout(const ParamValue& value) {
     return {};
 }
 
+Status check_flag(const ParamValue& value) {
+    const std::int64_t flag = std::get<std::int64_t>(value);
+    if (flag != 0 && flag != 1) return make_error("must be 0 or 1");
+    return {};
+}
+
 template <typename Fn>
 script::ScriptFunction bound(CallOps* ops, Fn fn) {
     return [ops, fn](CallContext& context, const Arguments& args) -> Result<ScriptValue> {
@@ -46,11 +52,11 @@ script::ScriptFunction bound(CallOps* ops, Fn fn) {
 script::ScriptModule callops_script_module(CallOps* ops) {
     return script::ScriptModule{
         .name = std::string(kModuleName),
-        .params = {{"mode", ParamType::String, ParamValue{std::string("param")}, check_mode},
-                   {"match_param", ParamType::String, ParamValue{std::string("osid")},
-                    check_match_param},
-                   {"notify_timeout", ParamType::Integer, ParamValue{std::int64_t{30}},
-                    check_timeout}},
+        .params =
+            {{"mode", ParamType::String, ParamValue{std::string("param")}, check_mode},
+             {"match_param", ParamType::String, ParamValue{std::string("osid")}, check_match_param},
+             {"notify_timeout", ParamType::Integer, ParamValue{std::int64_t{30}}, check_timeout},
+             {"transfer_ends_call", ParamType::Integer, ParamValue{std::int64_t{1}}, check_flag}},
         .functions = {
             {"call_transfer",
              {{"leg", ArgType::String, false, script::one_of_words({"caller", "callee"})},
@@ -83,6 +89,9 @@ Settings callops_settings(const script::ScriptConfig& config, std::size_t shard_
     }
     if (const auto timeout = config.integer_param(kModuleName, "notify_timeout")) {
         settings.notify_timeout = std::chrono::seconds(*timeout);
+    }
+    if (const auto ends = config.integer_param(kModuleName, "transfer_ends_call")) {
+        settings.transfer_ends_call = *ends != 0;
     }
     settings.shard_count = shard_count;
     return settings;

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "base/strings.h"
 #include "proxy/call_id.h"
 
 namespace tandem::callops {
@@ -12,9 +13,9 @@ using mi::ParamKind;
 using mi::Params;
 
 Result<dialog::Side> transfer_side(const std::string& leg, std::string_view name) {
-    if (const auto side = dialog::side_from_name(leg)) return *side;
+    if (const auto side = side_from_leg_name(leg)) return *side;
     return mi::invalid_params("parameter `" + std::string(name) + "` must be caller or callee" +
-                              (leg == "both" ? " (one leg is transferred at a time)" : "") +
+                              (iequals(leg, "both") ? " (one leg is transferred at a time)" : "") +
                               ", got \"" + leg + "\"");
 }
 

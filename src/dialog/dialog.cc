@@ -703,8 +703,12 @@ Result<Termination> Dialog::expire(TimePoint now, const RequestOptions& options)
     return end_with_byes(EndReason::Timeout, now, options);
 }
 
-Result<Termination> Dialog::terminate(TimePoint now, const RequestOptions& options) {
-    return end_with_byes(EndReason::Terminated, now, options);
+Result<Termination> Dialog::terminate(TimePoint now, const RequestOptions& options,
+                                      EndReason reason) {
+    if (reason != EndReason::Terminated && reason != EndReason::Transferred) {
+        return make_error("a dialog is terminated or transferred", 0);
+    }
+    return end_with_byes(reason, now, options);
 }
 
 // ---- memory -------------------------------------------------------------------------------

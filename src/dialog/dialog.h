@@ -260,7 +260,10 @@ class Dialog {
     Result<Termination> expire(TimePoint now, const RequestOptions& options = {});
     // Ends a confirmed dialog from the script or MI (dlg_end_dlg), with a BYE
     // for each leg. `options` (extra headers such as Reason) apply to both.
-    Result<Termination> terminate(TimePoint now, const RequestOptions& options = {});
+    // `reason` is Terminated, or Transferred when call control ends a call
+    // whose transfer succeeded.
+    Result<Termination> terminate(TimePoint now, const RequestOptions& options = {},
+                                  EndReason reason = EndReason::Terminated);
 
     // ---- variables ----------------------------------------------------------
     Variables& variables() { return variables_; }

@@ -44,6 +44,8 @@ std::string_view end_reason_name(EndReason reason) {
             return "timeout";
         case EndReason::Terminated:
             return "terminated";
+        case EndReason::Transferred:
+            return "transferred";
     }
     return "unknown";
 }

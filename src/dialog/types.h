@@ -61,6 +61,7 @@ enum class EndReason : std::uint8_t {
     ByeByCallee,  // the callee sent BYE
     Timeout,      // max_duration elapsed; Tandem sent BYE to both legs
     Terminated,   // ended from the script or MI; Tandem sent BYE to both legs
+    Transferred,  // a transfer Tandem started succeeded; Tandem sent BYE to both legs
 };
 
 std::string_view end_reason_name(EndReason reason);

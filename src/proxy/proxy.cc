@@ -1084,12 +1084,13 @@ Status Proxy::cancel_in_dialog(dialog::DialogId id, dialog::Side towards) {
     return transactions_.cancel(*pending);
 }
 
-Status Proxy::end_dialog(dialog::DialogId id, std::string_view extra_headers) {
+Status Proxy::end_dialog(dialog::DialogId id, std::string_view extra_headers,
+                         dialog::EndReason reason) {
     dialog::Dialog* dialog = dialogs_.find(id);
     if (dialog == nullptr) return make_error("No such dialog", 404);
     dialog::RequestOptions request_options;
     request_options.extra_headers = extra_headers;
-    auto termination = dialog->terminate(now(), request_options);
+    auto termination = dialog->terminate(now(), request_options, reason);
     if (!termination) return termination.error();
     emit(*dialog, termination->state_change);
     auto to_caller = send_generated(*dialog, std::move(termination->bye_to_caller));

@@ -179,8 +179,10 @@ class Proxy final : public txn::TransactionUser {
     // after 64*T1) still reaches the handler given to send_in_dialog. Fails
     // (481) when there is no such INVITE.
     Status cancel_in_dialog(dialog::DialogId id, dialog::Side towards);
-    // Ends a confirmed dialog with a BYE to each leg (dlg_end_dlg).
-    Status end_dialog(dialog::DialogId id, std::string_view extra_headers = {});
+    // Ends a confirmed dialog with a BYE to each leg (dlg_end_dlg; call
+    // control passes EndReason::Transferred).
+    Status end_dialog(dialog::DialogId id, std::string_view extra_headers = {},
+                      dialog::EndReason reason = dialog::EndReason::Terminated);
 
     // ---- txn::TransactionUser -------------------------------------------
     void on_request(txn::IncomingRequest request) override;

@@ -300,6 +300,34 @@ TEST_F(HoldTest, OneOperationAtATime) {
     EXPECT_EQ(callops->hold(call_id(), Legs::Caller).error().status, 491);
 }
 
+TEST_F(HoldTest, SecondLegThatCannotBeSentStartsThenFails) {
+    // The callee received an offer Tandem cannot turn into a hold offer, so
+    // its re-INVITE never goes out once the caller has accepted.
+    start_callops();
+    Request invite;
+    invite.body = "v=0\r\nnot an SDP\r\n";
+    const auto relayed = relay(invite);
+    receive(response_to(relayed.bytes, 200, "callee-tag", "<sip:bob@127.0.0.1:5070>", kCalleeSdp),
+            kCallee);
+    take();
+    relay(in_dialog("ACK", 1));
+    raised.clear();
+
+    ASSERT_TRUE(callops->hold(call_id(), Legs::Both).ok());
+    const Offer to_caller = next_offer();
+    EXPECT_EQ(to_caller.to, kCaller);
+    answer(to_caller, 200);
+    // The caller is put back as it was.
+    const Offer back = next_offer();
+    EXPECT_EQ(back.to, kCaller);
+    EXPECT_EQ(back.direction, sdp::Direction::kSendRecv);
+    answer(back, 200);
+    EXPECT_TRUE(nothing_sent_but_acks());
+    EXPECT_EQ(hold_trace(), (std::vector<std::string>{"caller:hold:start", "caller:hold:ok",
+                                                      "callee:hold:start", "callee:hold:fail",
+                                                      "caller:unhold:start", "caller:unhold:ok"}));
+}
+
 TEST_F(HoldTest, PhonesKeepConsistentCSeqsAfterwards) {
     establish();
     ASSERT_TRUE(callops->hold(call_id(), Legs::Callee).ok());

@@ -122,5 +122,24 @@ TEST_F(MiTest, HoldHeadersPerLeg) {
     EXPECT_EQ(to_caller.header("X-Leg"), "caller");
 }
 
+TEST_F(MiTest, LegNamesAreCaseInsensitive) {
+    // As in OpenSIPS: "Caller", "CALLEE", "Both" are the legs they spell.
+    establish();
+    auto result = call("call_transfer", {{"callid", "call-1@127.0.0.1"},
+                                         {"leg", "Callee"},
+                                         {"destination", "sip:carol@127.0.0.1:5072"}});
+    ASSERT_TRUE(result.ok()) << result.error().reason;
+    const auto refer = take_one();
+    EXPECT_EQ(refer.destination, kCallee);
+    EXPECT_EQ(parse(refer.bytes).method(), sip::Method::Refer);
+    result = call("call_transfer",
+                  {{"callid", "call-1@127.0.0.1"}, {"leg", "BOTH"}, {"destination", "sip:c@h"}});
+    EXPECT_EQ(result.error().status, mi::kInvalidParams);
+    EXPECT_NE(result.error().reason.find("one leg is transferred at a time"), std::string::npos);
+    result = call("call_hold", {{"callid", "call-1@127.0.0.1"}, {"leg", "CALLER"}});
+    ASSERT_TRUE(result.ok()) << result.error().reason;
+    EXPECT_EQ(take_one().destination, kCaller);
+}
+
 }  // namespace
 }  // namespace tandem::callops::testing

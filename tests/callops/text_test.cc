@@ -3,6 +3,8 @@
 // hold direction algebra with the SDP offers it makes.
 #include <gtest/gtest.h>
 
+#include "callops/call_ops.h"
+#include "callops/callops_module.h"
 #include "callops/hold_sdp.h"
 #include "callops/refer_to.h"
 #include "callops/sipfrag.h"
@@ -15,6 +17,33 @@ namespace tandem::callops {
 namespace {
 
 using dialog::Side;
+
+TEST(Names, ModeAndLegsAreCaseInsensitive) {
+    // As in OpenSIPS, whose scripts write them in any case.
+    EXPECT_EQ(mode_from_text("PARAM"), Mode::Param);
+    EXPECT_EQ(mode_from_text("Manual"), Mode::Manual);
+    EXPECT_EQ(mode_from_text("CallId"), Mode::CallId);
+    EXPECT_EQ(mode_from_text("2"), Mode::CallId);
+    EXPECT_EQ(mode_from_text("params"), std::nullopt);
+    EXPECT_EQ(legs_from_name("Caller"), Legs::Caller);
+    EXPECT_EQ(legs_from_name("CALLEE"), Legs::Callee);
+    EXPECT_EQ(legs_from_name("Both"), Legs::Both);
+    EXPECT_EQ(legs_from_name("callers"), std::nullopt);
+    EXPECT_EQ(side_from_leg_name("CaLLeR"), Side::Caller);
+    EXPECT_EQ(side_from_leg_name("CALLEE"), Side::Callee);
+    EXPECT_EQ(side_from_leg_name("both"), std::nullopt);
+}
+
+TEST(Settings, ReadFromTheModuleParameters) {
+    script::ScriptConfig config;
+    EXPECT_TRUE(callops_settings(config, 1).transfer_ends_call);
+    config.modparams["callops"]["mode"] = script::ParamValue{std::string("CALLID")};
+    config.modparams["callops"]["transfer_ends_call"] = script::ParamValue{std::int64_t{0}};
+    const Settings settings = callops_settings(config, 2);
+    EXPECT_EQ(settings.mode, Mode::CallId);
+    EXPECT_FALSE(settings.transfer_ends_call);
+    EXPECT_EQ(settings.shard_count, 2u);
+}
 
 TEST(ReferTo, EscapesWhatAParameterValueMayNotHold) {
     EXPECT_EQ(escape_param_value("abc-1.2_x~"), "abc-1.2_x~");

@@ -109,27 +109,146 @@ TEST_F(TransferTest, BlindTransferInParamMode) {
     const auto invite = take_one();
     EXPECT_EQ(invite.destination, kTarget);
     EXPECT_EQ(first_line(invite.bytes), "INVITE sip:carol@127.0.0.1:5072 SIP/2.0");
-    EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
     receive(response_to(invite.bytes, 180, "carol-tag"), kTarget);
     take();
     EXPECT_EQ(answered(notify(3, "SIP/2.0 180 Ringing\r\n")), 200);
+    // Every event after the new call was seen carries its Call-ID.
+    EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
     receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
             kTarget);
     EXPECT_EQ(take_one().destination, kCaller);
-    EXPECT_EQ(answered(notify(4, "SIP/2.0 200 OK\r\n", true)), 200);
-    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "notify:100 Trying",
-                                                          "start:", "notify:180 Ringing",
-                                                          "ok:200 OK", "notify:200 OK"}));
     EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
+    // The transferee's report is awaited before the old call ends.
+    advance(std::chrono::milliseconds(500));
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(answered(notify(4, "SIP/2.0 200 OK\r\n", true)), 200);
     EXPECT_FALSE(call()->variables().get("call_transfer_leg"));
+
+    // Tandem, the transferor, ends the old call: a BYE to each leg.
+    advance(std::chrono::milliseconds(0));
+    const auto byes = take();
+    ASSERT_EQ(byes.size(), 2u);
+    std::vector<transport::Endpoint> bye_to;
+    for (const auto& bye : byes) {
+        const sip::Message message = parse(bye.bytes);
+        EXPECT_EQ(message.method(), sip::Method::Bye);
+        EXPECT_EQ(message.call_id(), "call-1@127.0.0.1");
+        bye_to.push_back(bye.destination);
+        receive(response_to(bye.bytes, 200, ""), bye.destination);
+    }
+    EXPECT_EQ(bye_to, (std::vector<transport::Endpoint>{kCaller, kCallee}));
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(call()->is_ended());
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::Transferred);
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "notify:100 Trying", "notify:180 Ringing",
+                                        "ok:200 OK", "notify:200 OK", "ended:"}));
+    for (const auto& event : events_named(kTransferEvent)) {
+        if (param(event, "state") == "start" || param(event, "status") == "100 Trying") continue;
+        EXPECT_EQ(param(event, "transfer_callid"), "call-2@127.0.0.1") << param(event, "state");
+    }
+    EXPECT_EQ(callops->tracked_calls(), 0u);
+    // Nothing more later.
+    advance(std::chrono::seconds(10));
+    EXPECT_TRUE(take().empty());
+}
+
+TEST_F(TransferTest, TransferEndsCallOffKeepsTheOldCall) {
+    Settings settings = with_mode(Mode::Param);
+    settings.transfer_ends_call = false;
+    establish(settings);
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 200 OK\r\n", true)), 200);
+    advance(std::chrono::seconds(10));
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(call()->is_confirmed());
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK", "notify:200 OK"}));
 
     // The subscription has ended: a later NOTIFY is the script's again, and
     // the transferee's BYE goes to the callee as usual.
-    EXPECT_EQ(answered(notify(5, "SIP/2.0 200 OK\r\n")), 0);
-    const auto bye = relay(in_dialog("BYE", 6));
+    EXPECT_EQ(answered(notify(3, "SIP/2.0 200 OK\r\n")), 0);
+    const auto bye = relay(in_dialog("BYE", 4));
     EXPECT_EQ(bye.destination, kCallee);
     EXPECT_EQ(parse(bye.bytes).method(), sip::Method::Bye);
     EXPECT_EQ(callops->tracked_calls(), 0u);
+}
+
+TEST_F(TransferTest, WithoutANotifyTheOldCallEndsAfterTheGrace) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCallee);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    advance(kTransferEndGrace - std::chrono::milliseconds(100));
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(call()->is_confirmed());
+    advance(std::chrono::milliseconds(200));
+    EXPECT_EQ(take().size(), 2u);
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::Transferred);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK", "ended:"}));
+}
+
+TEST_F(TransferTest, APhoneEndingTheCallFirstLeavesNothingToEnd) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    // While Tandem waits for the transferee's NOTIFY, the transferee hangs up.
+    const auto bye = relay(in_dialog("BYE", 2));
+    EXPECT_EQ(bye.destination, kCallee);
+    receive(response_to(bye.bytes, 200, ""), kCallee);
+    take();
+    advance(std::chrono::seconds(5));
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::ByeByCaller);
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK"}));
+    EXPECT_EQ(callops->tracked_calls(), 0u);
+}
+
+TEST_F(TransferTest, AFailedTransferLeavesTheCallUp) {
+    establish(with_mode(Mode::Param));
+    const std::string id = dialog::dialog_id_text(call_id());
+    ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
+    refer();
+    answer_refer(202);
+    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 486, "carol-tag"), kTarget);
+    take();  // the 486 to the transferee, who acknowledges it
+    Request ack = new_call(kCarol);
+    ack.method = "ACK";
+    ack.to_tag = "carol-tag";
+    ack.body.clear();
+    receive(ack.text(), kCaller);
+    EXPECT_EQ(answered(notify(2, "SIP/2.0 486 Busy Here\r\n", true)), 200);
+    advance(std::chrono::seconds(10));
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(call()->is_confirmed());
+    EXPECT_EQ(transfer_trace(),
+              (std::vector<std::string>{"start:", "fail:486 Busy Here", "notify:486 Busy Here"}));
+    // The call goes on: the caller's re-INVITE still reaches the callee.
+    Request reinvite = in_dialog("INVITE", 3);
+    reinvite.body = kCallerSdp;
+    EXPECT_EQ(relay(reinvite).destination, kCallee);
 }
 
 TEST_F(TransferTest, CallIdModeCarriesTheEscapedCallId) {
@@ -143,8 +262,7 @@ TEST_F(TransferTest, CallIdModeCarriesTheEscapedCallId) {
     EXPECT_EQ(first_line(invite.bytes), "INVITE sip:carol@127.0.0.1:5072 SIP/2.0");
     receive(response_to(invite.bytes, 486, "carol-tag"), kTarget);
     take();
-    EXPECT_EQ(transfer_trace(),
-              (std::vector<std::string>{"start:", "start:", "fail:486 Busy Here"}));
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:486 Busy Here"}));
 }
 
 TEST_F(TransferTest, ManualModeLeavesLinkingAndNotifiesToTheScript) {
@@ -162,8 +280,13 @@ TEST_F(TransferTest, ManualModeLeavesLinkingAndNotifiesToTheScript) {
             kTarget);
     take();
     EXPECT_EQ(transfer_trace(),
-              (std::vector<std::string>{"start:", "notify:100 Trying", "start:", "ok:200 OK"}));
+              (std::vector<std::string>{"start:", "notify:100 Trying", "ok:200 OK"}));
     EXPECT_EQ(param(raised.back(), "transfer_callid"), "call-2@127.0.0.1");
+    // The NOTIFY reporting the outcome, through the script, ends the call.
+    EXPECT_EQ(answered(notify(3, "SIP/2.0 200 OK\r\n", true)), 200);
+    advance(std::chrono::milliseconds(0));
+    EXPECT_EQ(take().size(), 2u);
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::Transferred);
 }
 
 TEST_F(TransferTest, BlindReplaceFollowsATransferTandemDidNotStart) {
@@ -175,6 +298,20 @@ TEST_F(TransferTest, BlindReplaceFollowsATransferTandemDidNotStart) {
     EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:603 Decline"}));
     EXPECT_EQ(param(raised[0], "leg"), "unknown");
     EXPECT_EQ(param(raised[0], "destination"), kCarol);
+}
+
+TEST_F(TransferTest, ATransferThePhonesMadeIsNotEndedByTandem) {
+    // Tandem is not the transferor: the phone that sent the REFER ends its call.
+    establish(with_mode(Mode::Manual));
+    receive(new_call(kCarol, "X-Replace: call-1@127.0.0.1\r\n").text(), kCaller);
+    const auto invite = take_one();
+    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+    take();
+    advance(std::chrono::seconds(10));
+    EXPECT_TRUE(take().empty());
+    EXPECT_TRUE(call()->is_confirmed());
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK"}));
 }
 
 TEST_F(TransferTest, RejectedReferFailsTheTransfer) {
@@ -263,12 +400,18 @@ TEST_F(TransferTest, TheOldCallEndingKeepsTheOutcome) {
     answer_refer(202);
     receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
     const auto invite = take_one();
-    relay(in_dialog("BYE", 2));
+    const auto bye = relay(in_dialog("BYE", 2));
+    receive(response_to(bye.bytes, 200, ""), kCallee);
+    take();
     receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
             kTarget);
     take();
-    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "start:", "ok:200 OK"}));
+    // Already ended by the transferee: nothing left for Tandem to end.
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "ok:200 OK"}));
     EXPECT_EQ(callops->tracked_calls(), 0u);
+    advance(std::chrono::seconds(10));
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::ByeByCaller);
 }
 
 TEST_F(TransferTest, NewCallDroppedByTheScriptFailsTheTransfer) {
@@ -296,7 +439,7 @@ end
     answer_refer(202);
     receive(new_call(std::string(kCarol) + ";osid=" + id, "X-Drop: yes\r\n").text(), kCaller);
     EXPECT_TRUE(take().empty());
-    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "start:", "fail:"}));
+    EXPECT_EQ(transfer_trace(), (std::vector<std::string>{"start:", "fail:"}));
     EXPECT_EQ(callops->watched_requests(), 0u);
 }
 
@@ -362,10 +505,29 @@ TEST_F(TransferTest, AttendedTransferReplacesTheOtherCall) {
     }
     EXPECT_EQ(seen, (std::vector<std::string>{
                         "call-b@127.0.0.1 callee start call-2@127.0.0.1 ",
-                        "call-1@127.0.0.1 callee start call-2@127.0.0.1 ",
                         "call-b@127.0.0.1 callee ok call-2@127.0.0.1 200 OK",
                         "call-1@127.0.0.1 callee ok call-2@127.0.0.1 200 OK",
                     }));
+
+    // Bob's NOTIFY reports the outcome: the call Bob was transferred from
+    // (Alice-Bob, call 1) is ended by Tandem. Call B is Carol's to end (the
+    // INVITE with Replaces tells her to).
+    Request report = notify(2, "SIP/2.0 200 OK\r\n", true);
+    report.from_tag = "callee-tag";
+    report.to_tag = "caller-tag";
+    receive(report.text(), kCallee);
+    EXPECT_EQ(parse(take_one().bytes).status_code(), 200);
+    advance(std::chrono::milliseconds(0));
+    const auto byes = take();
+    ASSERT_EQ(byes.size(), 2u);
+    for (const auto& bye : byes) {
+        EXPECT_EQ(parse(bye.bytes).method(), sip::Method::Bye);
+        EXPECT_EQ(parse(bye.bytes).call_id(), "call-1@127.0.0.1");
+    }
+    EXPECT_EQ(call()->end_reason(), dialog::EndReason::Transferred);
+    EXPECT_TRUE(proxy->dialogs().find_by_call_id("call-b@127.0.0.1")->is_confirmed());
+    EXPECT_EQ(param(raised.back(), "state"), "ended");
+    EXPECT_EQ(param(raised.back(), "callid"), "call-1@127.0.0.1");
 }
 
 TEST_F(TransferTest, AttendedTransferWithoutDestinationUsesTheKeptPartysUri) {
@@ -392,6 +554,32 @@ TEST_F(TransferTest, ScriptTransfersFromInsideTheDialog) {
     receive(info.text(), kCaller);
     take();
     EXPECT_EQ(cache.fetch("transfer"), "false");
+}
+
+TEST_F(TransferTest, ScriptLegNamesAreCaseInsensitive) {
+    const std::string script = R"(
+function request_route(msg)
+  if has_totag() then
+    if is_method("INFO") then
+      cache_store("local", "transfer", tostring(call_transfer("Callee", "sip:carol@127.0.0.1:5072")))
+      send_reply(200)
+      return
+    end
+    if loose_route() then t_relay() end
+    return
+  end
+  create_dialog()
+  record_route()
+  t_relay()
+end
+)";
+    establish(with_mode(Mode::Param), script);
+    receive(in_dialog("INFO", 2).text(), kCaller);
+    const auto sent = take();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(parse(sent[0].bytes).method(), sip::Method::Refer);
+    EXPECT_EQ(sent[0].destination, kCallee);
+    EXPECT_EQ(cache.fetch("transfer"), "true");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests of call control on proxied calls (callops): blind and
 attended transfers and hold/unhold started over MI, with SIPp user agents
-(and, in one case, real baresip phones) on loopback.
+(and, in two cases, real phones: baresip, linphonec) on loopback.
 
   test_callops.py --tandem build/callops/src/app/tandem [--workers 2] [--case NAME ...] [-v]
 
@@ -42,11 +42,13 @@ BINARY = {"path": None}
 # Tandem with MI and callops settings
 
 
-def callops_script(port, mi_port, mode=None, notify_timeout=None, manual=False, outbound=False):
+def callops_script(port, mi_port, mode=None, notify_timeout=None, manual=False, outbound=False,
+                   transfer_ends_call=None):
     """The routing of harness.tandem_script() (relay by Request-URI to
     127.0.0.1 only, record-route, a dialog for every INVITE, loose_route for
     in-dialog requests), an MI listener, and:
-      mode, notify_timeout  modparam("callops", ...) when given
+      mode, notify_timeout, transfer_ends_call
+                            modparam("callops", ...) when given
       manual                the manual-mode hooks of the callops manual: a new
                             INVITE whose user part has a cache entry
                             "xfer_<user>" is tied to that Call-ID with
@@ -61,6 +63,8 @@ def callops_script(port, mi_port, mode=None, notify_timeout=None, manual=False, 
         settings.append('modparam("callops", "mode", "%s")' % mode)
     if notify_timeout is not None:
         settings.append('modparam("callops", "notify_timeout", %d)' % notify_timeout)
+    if transfer_ends_call is not None:
+        settings.append('modparam("callops", "transfer_ends_call", %d)' % transfer_ends_call)
     in_dialog_hook = ""
     initial_hook = ""
     new_call_hook = ""
@@ -428,13 +432,16 @@ def uri_of(header_value):
 
 class TransferTests(CallopsTestCase):
 
-    def blind_transfer(self, mode, leg, target_scenario="uas_call.xml", transfer=None):
-        """A call through Tandem; MI call_transfer of `leg` to a third
-        user agent; the transferee accepts, reports progress, calls the
-        target through Tandem, reports the outcome in its final NOTIFY and
-        leaves the old call. `transfer`: extra call_transfer parameters.
-        Returns what the assertions need."""
-        manual = mode == "manual"
+    def blind_transfer(self, mode, leg, target_scenario="uas_call.xml", transfer=None, events=5,
+                       mi_leg=None):
+        """A call through Tandem; MI call_transfer of `leg` (spelt `mi_leg`
+        when given) to a third user agent; the transferee accepts, reports
+        progress, calls the target through Tandem, reports the outcome in
+        its final NOTIFY; then Tandem ends the old call when the transfer
+        succeeded, and the transferee leaves it otherwise. `transfer`:
+        extra call_transfer parameters; `events`: how many E_CALL_TRANSFER
+        the transfer raises. Returns what the assertions need."""
+        manual = mode.lower() == "manual"
         self.start_callops(mode=mode, manual=manual)
         target = self.uas("target", target_scenario)
         twin = free_port()
@@ -452,17 +459,33 @@ class TransferTests(CallopsTestCase):
         if manual:
             self.assertEqual(self.mi("cache_store", {"system": "local", "attr": "xfer_target",
                                                      "value": call["callid"], "expire": 60}), "OK")
-        params = {"callid": call["callid"], "leg": leg, "destination": destination}
+        params = {"callid": call["callid"], "leg": mi_leg or leg, "destination": destination}
         params.update(transfer or {})
         self.assertEqual(self.mi("call_transfer", params), "Accepted")
         results = self.finish(transferee, new_call, target, other)
-        self.wait_events("E_CALL_TRANSFER", lambda l: len(l) >= 5, "the transfer's five events",
+        self.wait_events("E_CALL_TRANSFER", lambda l: len(l) >= events, "the transfer's %d events" % events,
                          callid=call["callid"])
         time.sleep(0.2 * test_proxy.CONFIG["slow"])   # nothing more should come
         return call, destination, dict(zip(("transferee", "new", "target", "other"), results))
 
-    def check_blind(self, mode, leg):
-        call, destination, r = self.blind_transfer(mode, leg)
+    def assert_ended_by_tandem(self, old_id, transferee, leg_contact, from_tag, to_tag, other):
+        """The transfer succeeded: Tandem, the transferor, ended the old
+        call with a BYE to each party (RFC 5589), and the dialog's end
+        says so; the transferee sent no BYE of its own."""
+        self.assertFalse(transferee.sent("BYE"), "the transferee hung up by itself")
+        bye = self.one(transferee.received("BYE"), "Tandem's BYE at the transferee")
+        self.assert_generated(bye, "BYE", leg_contact, from_tag, to_tag, old_id)
+        self.one(transferee.sent(status=200, cseq_method="BYE"), "the transferee's 200 to the BYE")
+        other_bye = self.one(other.received("BYE"), "Tandem's BYE at the other party")
+        self.assertEqual(other_bye.call_id, old_id)
+        self.assertEqual(len(other_bye.all("via")), 1, "Tandem's own BYE has one Via")
+        self.assert_top_via_is_proxy(other_bye)
+        ended = [d for d in self.dialogs() if d["callid"] == old_id]
+        self.assertEqual([(d["state"], d.get("end_reason")) for d in ended], [(5, "transferred")], ended)
+
+    def check_blind(self, mode, leg, mi_leg=None):
+        call, destination, r = self.blind_transfer(mode, leg, mi_leg=mi_leg)
+        mode = mode.lower()
         transferee, new, target, other = r["transferee"], r["new"], r["target"], r["other"]
         old_id = call["callid"]
         if leg == "callee":
@@ -521,23 +544,20 @@ class TransferTests(CallopsTestCase):
         self.assertEqual(at_target.call_id, "new-" + old_id)
         self.assert_record_routed(at_target)
 
-        # The transferee's BYE of the old call reached the other party with
-        # the transferee's own CSeq (Tandem sent nothing that way).
-        bye_sent = self.one(transferee.sent("BYE"), "the transferee's BYE")
-        bye = self.one(other.received("BYE"), "BYE at the other party")
-        self.assertEqual(bye.call_id, old_id)
-        self.assertEqual(bye.cseq, bye_sent.cseq)
+        # Tandem, the transferor, ended the old call: BYE to both parties.
+        self.assert_ended_by_tandem(old_id, transferee, leg_contact, from_tag, to_tag, other)
 
-        # Events.
+        # Events: one start (the REFER), and the new call's Call-ID on
+        # every event once it was seen.
         events = self.events.events("E_CALL_TRANSFER", callid=old_id)
         states = [(e["state"], e["status"]) for e in events]
-        self.assertEqual(states[:3], [("start", ""), ("notify", "100 Trying"), ("start", "")], events)
-        self.assertEqual(sorted(states[3:]), [("notify", "200 OK"), ("ok", "200 OK")], events)
+        self.assertEqual(states[:2], [("start", ""), ("notify", "100 Trying")], events)
+        self.assertEqual(sorted(states[2:4]), [("notify", "200 OK"), ("ok", "200 OK")], events)
+        self.assertEqual(states[4:], [("ended", "")], events)
         for e in events:
             self.assertEqual(e["leg"], leg)
             self.assertEqual(e["destination"], destination)
-        self.assertEqual(events[2]["transfer_callid"], "new-" + old_id)
-        self.assertEqual([e["transfer_callid"] for e in events if e["state"] == "ok"], ["new-" + old_id])
+        self.assertEqual([e["transfer_callid"] for e in events[2:]], ["new-" + old_id] * 3, events)
         self.assertEqual(len(self.events.events("E_CALL_TRANSFER")), 5,
                          "events for another call: %s" % self.events.events("E_CALL_TRANSFER"))
         # Both calls ended by their BYEs: no dialog is left confirmed.
@@ -546,8 +566,10 @@ class TransferTests(CallopsTestCase):
 
     def test_blind_param(self):
         """Blind transfer of the callee in param mode: Refer-To carries
-        ;osid=<dialog id>, Tandem strips it from the new INVITE."""
-        self.check_blind("param", "callee")
+        ;osid=<dialog id>, Tandem strips it from the new INVITE. The mode
+        and the leg are written in capitals (case does not matter, as in
+        OpenSIPS)."""
+        self.check_blind("PARAM", "callee", mi_leg="Callee")
 
     def test_blind_callid(self):
         """Blind transfer of the caller in callid mode: Refer-To carries
@@ -565,8 +587,10 @@ class TransferTests(CallopsTestCase):
         """The transfer target answers the transferee's new call 486: a fail
         event "486 Busy Here" naming the new call (the new INVITE's
         outcome), then the transferee's final NOTIFY with that sipfrag
-        (notify event, answered 200, not relayed); the old call goes on."""
-        call, destination, r = self.blind_transfer("param", "callee", target_scenario="uas_busy.xml")
+        (notify event, answered 200, not relayed); the old call goes on
+        (Tandem sends no BYE; the transferee hangs up later)."""
+        call, destination, r = self.blind_transfer("param", "callee", target_scenario="uas_busy.xml",
+                                                   events=4)
         transferee, new, target, other = r["transferee"], r["new"], r["target"], r["other"]
         old_id = call["callid"]
         at_target = self.one(target.received("INVITE"), "INVITE at the target")
@@ -577,12 +601,17 @@ class TransferTests(CallopsTestCase):
         self.assertEqual(final.body.strip(), "SIP/2.0 486 Busy Here")
         self.assertEqual(len(transferee.received(status=200, cseq_method="NOTIFY")), 2)
         self.assertFalse(other.received("NOTIFY"))
-        self.one(other.received("BYE"), "the transferee's BYE of the old call")
+        self.assertFalse(transferee.received("BYE"), "Tandem ended a call whose transfer failed")
+        bye_sent = self.one(transferee.sent("BYE"), "the transferee's BYE of the old call")
+        bye = self.one(other.received("BYE"), "the transferee's BYE at the other party")
+        self.assertEqual(bye.cseq, bye_sent.cseq)
+        ended = [d for d in self.dialogs() if d["callid"] == old_id]
+        self.assertEqual([d.get("end_reason") for d in ended], ["bye_by_callee"], ended)
         events = self.events.events("E_CALL_TRANSFER", callid=old_id)
         states = [(e["state"], e["status"]) for e in events]
-        self.assertEqual(states[:3], [("start", ""), ("notify", "100 Trying"), ("start", "")], events)
-        self.assertEqual(sorted(states[3:]), [("fail", "486 Busy Here"), ("notify", "486 Busy Here")], events)
-        self.assertEqual([e["transfer_callid"] for e in events if e["state"] == "fail"], ["new-" + old_id])
+        self.assertEqual(states[:2], [("start", ""), ("notify", "100 Trying")], events)
+        self.assertEqual(sorted(states[2:]), [("fail", "486 Busy Here"), ("notify", "486 Busy Here")], events)
+        self.assertEqual([e["transfer_callid"] for e in events[2:]], ["new-" + old_id] * 2, events)
 
     def test_attended_untracked(self):
         """Attended transfer to a call Tandem does not track
@@ -603,11 +632,15 @@ class TransferTests(CallopsTestCase):
         self.assertEqual(at_target.get("replaces"), "%s;to-tag=ttag-2;from-tag=ftag-1" % other_call)
         events = self.events.events("E_CALL_TRANSFER", callid=call["callid"])
         states = [(e["state"], e["status"]) for e in events]
-        self.assertEqual(states[:3], [("start", ""), ("notify", "100 Trying"), ("start", "")], events)
-        self.assertEqual(sorted(states[3:]), [("notify", "200 OK"), ("ok", "200 OK")], events)
+        self.assertEqual(states[:2], [("start", ""), ("notify", "100 Trying")], events)
+        self.assertEqual(sorted(states[2:4]), [("notify", "200 OK"), ("ok", "200 OK")], events)
+        self.assertEqual(states[4:], [("ended", "")], events)
         self.assertEqual(events[0]["transfer_callid"], other_call)
-        self.assertEqual(events[2]["transfer_callid"], "new-" + call["callid"])
+        self.assertEqual([e["transfer_callid"] for e in events[2:]], ["new-" + call["callid"]] * 3, events)
         self.assertEqual(self.events.events("E_CALL_TRANSFER", callid=other_call), [])
+        self.assertFalse(transferee.sent("BYE"), "the transferee hung up by itself")
+        self.one(transferee.received("BYE"), "Tandem's BYE at the transferee")
+        self.one(r["other"].received("BYE"), "Tandem's BYE at the other party")
 
     def test_attended(self):
         """Attended transfer: call 1 (A1-B1) and call 2 (A2-B2); A1 is
@@ -655,18 +688,51 @@ class TransferTests(CallopsTestCase):
             call2["callid"], b2_ok.tag("to"), b2_invite.tag("from")))
         self.assertFalse(r_b1.received("NOTIFY"))
 
+        # Call 1 (A1-B1), the call that was not replaced, was ended by
+        # Tandem once A1 reported the outcome.
+        self.assert_ended_by_tandem(call1["callid"], r_a1, "sip:uac@%s:%d" % (LOOPBACK, a1.port),
+                                    b1_ok.tag("to"), a1_invite.tag("from"), r_b1)
+
         events1 = self.events.events("E_CALL_TRANSFER", callid=call1["callid"])
         states1 = [(e["state"], e["status"]) for e in events1]
-        self.assertEqual(states1[:3], [("start", ""), ("notify", "100 Trying"), ("start", "")], events1)
-        self.assertEqual(sorted(states1[3:]), [("notify", "200 OK"), ("ok", "200 OK")], events1)
+        self.assertEqual(states1[:2], [("start", ""), ("notify", "100 Trying")], events1)
+        self.assertEqual(sorted(states1[2:4]), [("notify", "200 OK"), ("ok", "200 OK")], events1)
+        self.assertEqual(states1[4:], [("ended", "")], events1)
         self.assertEqual(events1[0]["transfer_callid"], call2["callid"])
-        self.assertEqual(events1[2]["transfer_callid"], new_id)
+        self.assertEqual([e["transfer_callid"] for e in events1[2:]], [new_id] * 3, events1)
         for e in events1:
             self.assertEqual(e["leg"], "caller")
             self.assertEqual(e["destination"], b2_uri)
         events2 = self.events.events("E_CALL_TRANSFER", callid=call2["callid"])
         self.assertEqual([(e["state"], e["status"], e["transfer_callid"], e["leg"]) for e in events2],
                          [("start", "", new_id, "callee"), ("ok", "200 OK", new_id, "callee")], events2)
+
+    def test_transfer_ends_call_off(self):
+        """modparam("callops", "transfer_ends_call", 0) keeps OpenSIPS's
+        behaviour: the transfer succeeds and Tandem sends no BYE; the old
+        call stays up until someone ends it (here dlg_end_dlg)."""
+        self.start_callops(transfer_ends_call=0)
+        target = self.uas("target", "uas_call.xml")
+        twin = free_port()
+        new_call = self.sipp("newcall", "uac_refer_new.xml", remote=self.proxy.port, twin=twin)
+        harness.wait_listening(new_call.proc, twin, ("tcp",))
+        transferee = self.uas("transferee", "uas_refer_blind.xml", twin=twin)
+        other = self.uac("other", "uac_ended.xml", "sip:uas@" + self.target(transferee))
+        call = self.confirmed_call()
+        self.assertEqual(self.mi("call_transfer", {"callid": call["callid"], "leg": "callee",
+                                                   "destination": "sip:target@" + self.target(target)}),
+                         "Accepted")
+        self.wait_events("E_CALL_TRANSFER", lambda l: len(l) >= 4, "the transfer's four events",
+                         callid=call["callid"])
+        # Longer than Tandem would wait for a NOTIFY before ending the call.
+        time.sleep(2.5 * test_proxy.CONFIG["slow"])
+        self.confirmed_call(call["callid"], seconds=1)
+        self.assertEqual(self.mi("dlg_end_dlg", {"callid": call["callid"]}), "OK")
+        self.finish(transferee, new_call, target, other)
+        self.assertEqual(sorted(self.transfer_states(call["callid"])[2:]),
+                         [("notify", "200 OK"), ("ok", "200 OK")])
+        ended = [d for d in self.dialogs() if d["callid"] == call["callid"]]
+        self.assertEqual([d.get("end_reason") for d in ended], ["terminated"], ended)
 
     def test_refer_rejected(self):
         """The transferee answers the REFER 603: a fail event with the
@@ -1186,6 +1252,105 @@ class Baresip:
         return out
 
 
+class Linphone:
+    """One headless linphonec (Debian linphone-cli) on loopback: SIP over
+    UDP on 127.0.0.1 with Tandem as outbound proxy (no registration),
+    auto-answer (-a), wav files instead of a sound card ("soundcard use
+    files"), its own HOME (linphone wants $HOME/.local/share/linphone).
+    Commands go to its standard input through a named pipe (linphonecsh
+    allows one instance per user only); what it prints goes to its log."""
+
+    def __init__(self, workspace, name, proxy_port):
+        self.name = name
+        self.port = free_port()
+        self.dir = workspace.path("linphone-" + name)
+        home = os.path.join(self.dir, "home")
+        os.makedirs(os.path.join(home, ".local", "share", "linphone"))
+        self.aor = "sip:%s@%s:%d" % (name, LOOPBACK, self.port)
+        rtp = free_port()
+        config = os.path.join(self.dir, "linphonerc")
+        with open(config, "w") as f:
+            f.write("\n".join([
+                "[sip]",
+                "sip_port=%d" % self.port,
+                "sip_tcp_port=-1",
+                "sip_tls_port=-1",
+                "ipv6=0",
+                "default_proxy=0",
+                "register_only_when_network_is_up=0",
+                "[net]",
+                "bind_address=%s" % LOOPBACK,
+                "[rtp]",
+                "bind_address=%s" % LOOPBACK,
+                "audio_rtp_port=%d" % rtp,
+                "[video]",
+                "enabled=0",
+                "[proxy_0]",
+                "reg_proxy=<sip:%s:%d;transport=udp>" % (LOOPBACK, proxy_port),
+                "reg_route=<sip:%s:%d;transport=udp;lr>" % (LOOPBACK, proxy_port),
+                "reg_identity=%s" % self.aor,
+                "reg_sendregister=0",
+                "publish=0",
+                ""]))
+        fifo = os.path.join(self.dir, "commands")
+        os.mkfifo(fifo)
+        self.proc = workspace.start(
+            "linphone-" + name,
+            ["sh", "-c", 'exec linphonec -c "$1" -a -S -d 6 < "$2"', "linphonec", config, fifo],
+            env=dict(os.environ, HOME=home))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.commands = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:
+                if time.monotonic() > deadline or not self.proc.alive():
+                    raise harness.HarnessError("linphonec %s did not start:\n%s" % (name, self.proc.tail()))
+                time.sleep(0.05)
+        self.command("soundcard use files")
+
+    def command(self, line):
+        os.write(self.commands, (line + "\n").encode())
+
+    def calls(self, timeout=5):
+        """linphonec's `calls` table: [(id, destination, state)]."""
+        before = len(self.output())
+        self.command("calls")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.output()[before:]
+            if "No active call." in text:
+                return []
+            head = text.find("Call states")
+            if head >= 0:
+                # The table is printed at once; the first line that is not
+                # a row after its rule ends it.
+                rows = []
+                lines = text[head:].splitlines()[3:]
+                for line in lines:
+                    match = re.match(r"^(\d+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|", line)
+                    if not match:
+                        break
+                    rows.append((int(match.group(1)), match.group(2), match.group(3)))
+                if rows and len(rows) < len(lines):
+                    return rows
+            time.sleep(0.1)
+        raise harness.HarnessError("linphonec %s: no answer to `calls`" % self.name)
+
+    def close(self):
+        try:
+            self.command("quit")
+        except OSError:
+            pass
+        try:
+            os.close(self.commands)
+        except OSError:
+            pass
+
+    def output(self):
+        return self.proc.output()
+
+
 def sdp_direction(body):
     found = [line[2:] for line in sdp_lines(body) if line in DIRECTIONS]
     return found[0] if found else "sendrecv"
@@ -1209,7 +1374,9 @@ class PhoneTests(CallopsTestCase):
     def test_baresip_transfer_and_hold(self):
         """A calls B through Tandem (real baresip phones, auto-answer); MI
         call_transfer sends B to C: B takes the REFER, reports by NOTIFY and
-        calls C through Tandem, which strips ;osid; A hangs up. Then MI
+        calls C through Tandem, which strips ;osid; Tandem, the transferor,
+        then ends the A-B call (a BYE to A and to B): A has no call left and
+        B exactly one, with C. Then MI
         call_hold / call_unhold on the B-C call: both phones get and answer
         the re-INVITEs (inactive, then sendrecv). Checked from the phones'
         side: their ctrl_tcp events and call lists, and the SIP messages
@@ -1237,17 +1404,34 @@ class PhoneTests(CallopsTestCase):
         events = self.events.events("E_CALL_TRANSFER", callid=call["callid"])
         new_call_id = at_c["id"]
         self.assertEqual(events[0]["state"], "start")
-        self.assertIn(("start", new_call_id), [(e["state"], e["transfer_callid"]) for e in events])
+        self.assertEqual([e["state"] for e in events].count("start"), 1, events)
         self.assertEqual([e["state"] for e in events if e["state"] in ("ok", "fail")], ["ok"])
+        self.assertEqual([e["transfer_callid"] for e in events if e["state"] == "ok"], [new_call_id])
         self.assertIn(("notify", "100 Trying"), [(e["state"], e["status"]) for e in events])
+
+        # Tandem ends the old call: A's call closes without A doing
+        # anything, and B's old call with it.
+        self.expect(a, "CALL_CLOSED", "A's call ended by Tandem")
+        self.expect(b, "CALL_CLOSED", "B's old call ended by Tandem", id=call["callid"])
+        self.wait_events("E_CALL_TRANSFER", lambda l: any(e["state"] == "ended" for e in l),
+                         "the transfer's ended", callid=call["callid"])
+        self.assertIn("Active calls (0)", a.command("listcalls"))
+        b_calls = b.command("listcalls")
+        self.assertIn("Active calls (1)", b_calls)
+        self.assertIn("sip:c@", b_calls, "B's one call is not with C")
+        self.assertIn("Active calls (1)", c.command("listcalls"))
+        for phone in (a, b):
+            byes = [m for m in phone.sip_messages() if m.method == "BYE" and m.call_id == call["callid"]]
+            self.assertEqual([m.direction for m in byes], ["received"],
+                             "%s: the old call's BYE came from Tandem" % phone.name)
+        ended = [d for d in self.dialogs() if d["callid"] == call["callid"]]
+        self.assertEqual([(d["state"], d.get("end_reason")) for d in ended], [(5, "transferred")], ended)
 
         # C got the INVITE without the matching parameter, from B.
         c_invite = [m for m in c.sip_messages() if m.direction == "received" and m.method == "INVITE"]
         self.assertEqual(len(c_invite), 1)
         self.assertEqual(c_invite[0].ruri, destination)
         self.assertEqual(c_invite[0].call_id, new_call_id)
-        self.assertIn("Active calls (1)", c.command("listcalls"))
-        self.assertIn("Active calls (2)", b.command("listcalls"))
         # Tandem answered B's NOTIFYs; A never saw them.
         b_notifies = [m for m in b.sip_messages() if m.direction == "sent" and m.method == "NOTIFY"]
         self.assertGreaterEqual(len(b_notifies), 2)
@@ -1256,11 +1440,6 @@ class PhoneTests(CallopsTestCase):
         self.assertEqual({m.cseq[0] for m in b_notifies}, answered)
         self.assertFalse([m for m in a.sip_messages() if m.method in ("NOTIFY", "REFER")])
 
-        # A, left alone with a call nobody speaks on, hangs up.
-        a.command("hangup")
-        self.expect(a, "CALL_CLOSED", "A's call closed")
-        self.expect(b, "CALL_CLOSED", "B's old call closed", id=call["callid"])
-        self.assertIn("Active calls (1)", b.command("listcalls"))
         self.wait_for(lambda: [d["callid"] for d in self.dialogs() if d["state"] == 4] == [new_call_id],
                       "only the B-C call left in dlg_list")
 
@@ -1295,9 +1474,13 @@ class PhoneTests(CallopsTestCase):
         # set-up's and the two re-INVITEs' remote offers; B's (whose
         # ctrl_tcp stops reporting once its first call is gone, a baresip
         # 1.0 quirk) says so in its log.
-        self.assertEqual(len([e for e in c.events_of("CALL_REMOTE_SDP")
-                              if e.get("id") == new_call_id and e.get("param") == "offer"]), 3,
-                         "C: remote offers on the B-C call")
+        # (ctrl_tcp may deliver an event after the SIP exchange is over.)
+        def c_offers():
+            offers = [e for e in c.events_of("CALL_REMOTE_SDP")
+                      if e.get("id") == new_call_id and e.get("param") == "offer"]
+            return offers if len(offers) >= 3 else None
+        self.wait_for(c_offers, "C: three remote offers on the B-C call (set-up, hold, resume)", 5)
+        self.assertEqual(len(c_offers()), 3, "C: remote offers on the B-C call")
         self.assertEqual(b.proc.output().count("call: got re-INVITE (SDP Offer)"), 2,
                          "B: re-INVITEs with an offer")
 
@@ -1309,6 +1492,82 @@ class PhoneTests(CallopsTestCase):
         self.wait_for(lambda: not [d for d in self.dialogs() if d["state"] <= 4], "no dialog left")
 
 
+    def linphone(self, name):
+        phone = Linphone(self.ws, name, self.proxy.port)
+        self.addCleanup(phone.close)
+        return phone
+
+    def wait_calls(self, phone, predicate, what, seconds=15):
+        """Polls the phone's own call list until predicate(rows) holds."""
+        def check():
+            rows = phone.calls()
+            return (rows,) if predicate(rows) else None   # (rows,): true even when rows is []
+        return self.wait_for(check, "%s (linphonec %s)" % (what, phone.name), seconds)[0]
+
+    def test_linphone_attended_transfer(self):
+        """Attended transfer with real phones (linphonec, which honours
+        Replaces): alice calls bob (call 1), puts him on hold and calls
+        carol (call 2); MI call_transfer sends bob to carol replacing alice
+        in call 2. Bob calls carol with Replaces, carol drops alice (call 2
+        ends), and Tandem, the transferor, ends call 1 (a BYE to alice and
+        to bob). At the end, as the phones themselves list their calls:
+        alice has none, bob exactly one, with carol, and carol one, with
+        bob."""
+        if shutil.which("linphonec") is None:
+            self.skipTest("linphonec (Debian package linphone-cli) is not installed")
+        self.start_callops(outbound=True)
+        alice, bob, carol = self.linphone("alice"), self.linphone("bob"), self.linphone("carol")
+        running = lambda rows, n=1: len(rows) == n and all(r[2] == "StreamsRunning" for r in rows)
+
+        alice.command("call " + bob.aor)
+        self.wait_calls(bob, running, "bob answered alice")
+        self.wait_calls(alice, running, "alice's call to bob up")
+        call1 = self.confirmed_call()["callid"]
+        alice.command("pause")
+        self.wait_calls(alice, lambda rows: [r[2] for r in rows] == ["Paused"], "alice put bob on hold")
+        alice.command("call " + carol.aor)
+        self.wait_calls(carol, running, "carol answered alice")
+        call2 = self.confirmed_call(not_in=(call1,))["callid"]
+
+        # linphone's To header has no port (sip:carol@127.0.0.1), so the
+        # destination is given rather than taken from call 2.
+        self.assertEqual(self.mi("call_transfer", {"callid": call1, "leg": "callee",
+                                                   "transfer_callid": call2, "transfer_leg": "callee",
+                                                   "destination": carol.aor}), "Accepted")
+
+        self.wait_calls(alice, lambda rows: rows == [], "alice has no call left")
+        bob_calls = self.wait_calls(bob, running, "bob has one call")
+        self.assertIn("sip:carol@", bob_calls[0][1], "bob's call is not with carol")
+        carol_calls = self.wait_calls(carol, running, "carol has one call")
+        self.assertIn("sip:bob@", carol_calls[0][1], "carol's call is not with bob")
+
+        # Tandem's account: call 1 ended by Tandem as transferred, call 2
+        # by carol (Replaces), the bob-carol call up.
+        self.wait_events("E_CALL_TRANSFER", lambda l: any(e["state"] == "ended" for e in l),
+                         "call 1 ended by Tandem", callid=call1)
+        by_id = {d["callid"]: d for d in self.dialogs()}
+        self.assertEqual((by_id[call1]["state"], by_id[call1].get("end_reason")), (5, "transferred"))
+        self.assertEqual((by_id[call2]["state"], by_id[call2].get("end_reason")), (5, "bye_by_callee"))
+        new_calls = [d["callid"] for d in by_id.values() if d["state"] == 4]
+        self.assertEqual(len(new_calls), 1, by_id)
+        events1 = self.events.events("E_CALL_TRANSFER", callid=call1)
+        states1 = [e["state"] for e in events1]
+        self.assertEqual(states1.count("start"), 1, events1)
+        self.assertEqual([s for s in states1 if s in ("ok", "fail", "ended")], ["ok", "ended"], events1)
+        self.assertEqual({e["transfer_callid"] for e in events1[1:] if e["state"] != "notify" or
+                          e["status"] != "100 Trying"}, {new_calls[0]}, events1)
+        self.assertEqual([(e["state"], e["transfer_callid"]) for e in
+                          self.events.events("E_CALL_TRANSFER", callid=call2)],
+                         [("start", new_calls[0]), ("ok", new_calls[0])])
+        # The phones saw the old calls end (alice both, bob his call 1).
+        self.assertIn("Call 1 with %s ended" % bob.aor, alice.output())
+        self.assertIn("Call 2 with %s ended" % carol.aor, alice.output())
+        self.assertRegex(bob.output(), r"Call 1 with sip:alice@\S+ ended")
+
+        carol.command("terminate")
+        self.wait_calls(bob, lambda rows: rows == [], "bob's call with carol ended")
+        self.wait_for(lambda: not [d for d in self.dialogs() if d["state"] <= 4], "no dialog left")
+
 
 CASES = {
     "callops_blind_param": "TransferTests.test_blind_param",
@@ -1317,6 +1576,7 @@ CASES = {
     "callops_attended": "TransferTests.test_attended",
     "callops_attended_untracked": "TransferTests.test_attended_untracked",
     "callops_target_busy": "TransferTests.test_target_busy",
+    "callops_transfer_ends_call_off": "TransferTests.test_transfer_ends_call_off",
     "callops_refer_rejected": "TransferTests.test_refer_rejected",
     "callops_notify_fail": "TransferTests.test_notify_fail",
     "callops_notify_timeout": "TransferTests.test_notify_timeout",
@@ -1327,6 +1587,7 @@ CASES = {
     "callops_hold_488_rollback": "HoldTests.test_hold_488_rollback",
     "callops_hold_491_retry": "HoldTests.test_hold_491_retry",
     "callops_baresip": "PhoneTests.test_baresip_transfer_and_hold",
+    "callops_linphone_attended": "PhoneTests.test_linphone_attended_transfer",
 }
 
 
