@@ -38,6 +38,7 @@ run_ctest() {
   local start=$SECONDS
   ctest --test-dir "$dir" --output-on-failure -j "$(nproc)" --timeout 600 \
     --output-junit "$junit" "${select[@]}" >"$log" 2>&1
+  local status=$?
   timings+=("$flavour tests: $((SECONDS - start)) s")
   tail -n 40 "$log"
   local counts
@@ -69,6 +70,13 @@ EOF
   passed=$((passed + ok))
   failed=$((failed + bad))
   [ "$bad" -eq 0 ] || failures+=("$flavour: $bad tests failed, were skipped or did not run")
+  # The report and CTest's own summary must agree.
+  local total
+  total=$(sed -nE 's/.*tests failed out of ([0-9]+).*/\1/p' "$log" | tail -n 1)
+  if [ "${total:-$((ok + bad))}" -ne $((ok + bad)) ] || { [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; }; then
+    failed=$((failed + 1))
+    failures+=("$flavour: ctest (exit $status, ${total:-no} tests) disagrees with its report ($((ok + bad)))")
+  fi
 }
 
 stage() {
