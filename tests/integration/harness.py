@@ -11,6 +11,7 @@ to the test.
 import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import socket
@@ -736,7 +737,6 @@ class Sink:
             self.received.append((transport, data))
 
     def _run(self):
-        import selectors
         selector = selectors.DefaultSelector()
         selector.register(self._udp, selectors.EVENT_READ, "udp")
         selector.register(self._tcp, selectors.EVENT_READ, "listen")
