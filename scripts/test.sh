@@ -102,7 +102,7 @@ wanted asan && stage asan && run_ctest asan "$filter"
 # transfers and holds between workers, the socket transport and transaction
 # layer, and the real binary with two workers (proxy cases, MI with
 # tandem-cli, call control). Only these targets are built in this flavour.
-tsan_targets=(tandem tandem-cli transport_tests txn_tests events_tests mi_tests script_tests
+tsan_targets=(tandem tandem-cli transport_tests txn_tests events_tests mi_tests script_local_cache_tests
               callops_tests)
 tsan_tests='^(transport\.|txn\.|events\.|mi\.|script\.LocalCache|callops\.|integration\.workers2\.(basic_call|tcp_call|cancel|reinvite_bye|max_duration|mi|callops_blind_param|callops_blind_callid|callops_attended|callops_hold_both|callops_notify_timeout)$)'
 if wanted tsan && stage tsan "${tsan_targets[@]}"; then
