@@ -1,6 +1,7 @@
 // Feeds arbitrary bytes to the SIP message parser and then touches every
-// structured accessor, the validator, the stream framer and the edit list, so
-// the lazy parsers are fuzzed too. A derived message must parse again.
+// structured accessor, the validator, the stream framer, the line scan that
+// answers unparseable requests and the edit list, so the lazy parsers are
+// fuzzed too. A derived message must parse again.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string_view>
 
 #include "sip/message.h"
+#include "sip/raw_request.h"
 #include "sip/validate.h"
 #include "sip/writer.h"
 
@@ -50,6 +52,13 @@ void touch_everything(const Message& message) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string_view bytes(reinterpret_cast<const char*>(data), size);
     (void)frame_stream(bytes);
+    // What answers a request the parser refuses is built from a line scan of
+    // the same bytes.
+    if (auto head = scan_request_head(bytes)) {
+        const std::string answer = raw_response(*head, 400, "Bad Request", "fuzz");
+        if (!answer.starts_with("SIP/2.0 400 Bad Request\r\n") || head->method == "ACK")
+            std::abort();
+    }
 
     auto parsed = Message::parse(bytes);
     if (!parsed.ok()) return 0;

@@ -14,7 +14,7 @@ if [ ! -x "$bin" ] && [ -z "${TANDEM_BIN:-}" ]; then
   if [ -f "$repo/build/release/build.ninja" ]; then
     cmake --build "$repo/build/release" --target tandem
   else
-    "$repo/scripts/build.sh" release
+    "$repo/scripts/build.sh" release tandem
   fi
 fi
 for tool in sipp kamailio python3; do

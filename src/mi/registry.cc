@@ -26,6 +26,34 @@ std::optional<std::int64_t> integer_from_text(const std::string& text) {
     return value;
 }
 
+// Requests nested deeper than this are refused before they are parsed:
+// copying or writing a JSON value recurses once per level, so a body of a
+// few hundred thousand brackets (well under the body cap) would overflow the
+// listener thread's stack. MI parameters are at most an array in an object.
+constexpr int kMaxDepth = 32;
+
+bool nested_too_deep(std::string_view body) {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxDepth) return true;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
 // The value in the form the handler reads, or nullopt when it has the wrong
 // type.
 std::optional<Json> coerce(const Json& value, ParamKind kind) {
@@ -176,6 +204,8 @@ std::string error_response(const Json& id, int code, std::string_view message) {
 }
 
 std::string Registry::handle(std::string_view body) const {
+    if (nested_too_deep(body))
+        return error_response(nullptr, kInvalidRequest, "invalid request: nested too deeply");
     Json request = Json::parse(body, nullptr, false);
     if (request.is_discarded())
         return error_response(nullptr, kParseError, "parse error: not JSON");

@@ -12,6 +12,7 @@
 #include <cassert>
 #include <utility>
 
+#include "sip/raw_request.h"
 #include "sip/validate.h"
 #include "sip/writer.h"
 
@@ -245,7 +246,7 @@ void TransactionLayer::on_deadline_timer(TransactionId id) {
 void TransactionLayer::on_message(const transport::ReceivedMessage& received) {
     auto parsed = sip::Message::parse(received.bytes);
     if (!parsed) {
-        ++stats_.messages_dropped;
+        answer_unparsed(received.bytes, received, parsed.error());
         return;
     }
     if (parsed->is_request()) {
@@ -304,13 +305,30 @@ void TransactionLayer::answer_invalid(const sip::Message& request,
     const bool answerable = request.method() != sip::Method::Ack && via && request.from() &&
                             request.to() && !request.call_id().empty() && request.cseq();
     if (!answerable) {
-        ++stats_.messages_dropped;
+        // A From, To or CSeq that does not parse is still copied as written.
+        answer_unparsed(request.bytes(), received, error);
         return;
     }
     const int status = error.status >= 400 && error.status <= 699 ? error.status : 400;
     const std::string response = sip::response_to(request, status, error.reason).build();
     const ResponseRoute route =
         response_route(*via, received.source, received.local, received.connection);
+    ++stats_.bad_requests_answered;
+    if (!transport_.send(route.destination, response, route.options)) ++stats_.transport_errors;
+}
+
+void TransactionLayer::answer_unparsed(std::string_view bytes,
+                                       const transport::ReceivedMessage& received,
+                                       const Error& error) {
+    const auto head = sip::scan_request_head(bytes);
+    if (!head) {
+        ++stats_.messages_dropped;
+        return;
+    }
+    const int status = error.status >= 400 && error.status <= 699 ? error.status : 400;
+    const std::string response = sip::raw_response(*head, status, error.reason);
+    const ResponseRoute route =
+        response_route(head->top_via, received.source, received.local, received.connection);
     ++stats_.bad_requests_answered;
     if (!transport_.send(route.destination, response, route.options)) ++stats_.transport_errors;
 }

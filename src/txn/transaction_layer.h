@@ -179,6 +179,11 @@ class TransactionLayer final : public transport::TransportHandler {
     void receive_response(sip::Message response, const transport::ReceivedMessage& received);
     void answer_invalid(const sip::Message& request, const transport::ReceivedMessage& received,
                         const Error& error);
+    // A request Message::parse refused, or whose From, To or CSeq does not
+    // parse: answered from a line scan of its bytes when its Via and the
+    // headers a response copies are there, else dropped (counted either way).
+    void answer_unparsed(std::string_view bytes, const transport::ReceivedMessage& received,
+                         const Error& error);
 
     // ---- server state machines (server_transaction.cc) ----
     void send_trying(std::uint32_t index);

@@ -8,14 +8,18 @@ process group and stopped by the Workspace that started it, whatever happens
 to the test.
 """
 
+import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.request
 
 LOOPBACK = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -190,6 +194,7 @@ class Workspace:
     def __init__(self, name):
         self.dir = tempfile.mkdtemp(prefix="tandem-it-%s-" % name)
         self.procs = []
+        self.closers = []
         self.keep = bool(os.environ.get("TANDEM_IT_KEEP"))
 
     def path(self, name):
@@ -200,7 +205,13 @@ class Workspace:
         self.procs.append(proc)
         return proc
 
+    def on_close(self, closer):
+        """Calls closer() when the workspace closes (sockets, threads)."""
+        self.closers.append(closer)
+
     def close(self):
+        for closer in reversed(self.closers):
+            closer()
         for proc in reversed(self.procs):
             if proc.alive():
                 proc.stop(grace=2.0)
@@ -517,11 +528,21 @@ class TandemProxy(Proxy):
 
     def _launch(self, workspace, port, routing):
         script_path = workspace.path("routing.lua")
+        text = tandem_script(port, routing)
+        # Without mi_listen Tandem would take 127.0.0.1:8888, a port no test
+        # owns: the management interface gets a free port of its own.
+        if "mi_listen(" not in text:
+            self.mi_port = free_port()
+            text += '\nmi_listen("%s:%d")\n' % (LOOPBACK, self.mi_port)
         with open(script_path, "w") as f:
-            f.write(tandem_script(port, routing))
+            f.write(text)
         argv = [self.binary, "--config", script_path, "--workers", str(self.workers),
                 "--log-level", self.log_level]
         return workspace.start("tandem", argv)
+
+    def statistics(self, selector="all"):
+        """MI get_statistics: {"group:name": value}."""
+        return mi_call(self.mi_port, "get_statistics", {"statistics": selector})
 
 
 class KamailioProxy(Proxy):
@@ -663,6 +684,92 @@ def kamailio_config(port, routing, workers):
         ]
     parts.append("}")
     return "\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Management interface
+
+
+def mi_call(port, method, params=None, timeout=10.0):
+    """One JSON-RPC request to Tandem's MI on 127.0.0.1:port; the result, or
+    HarnessError with the error it answered."""
+    request = {"jsonrpc": "2.0", "method": method, "id": 1}
+    if params is not None:
+        request["params"] = params
+    http = urllib.request.Request("http://%s:%d/mi" % (LOOPBACK, port),
+                                  data=json.dumps(request).encode(),
+                                  headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(http, timeout=timeout) as reply:
+        answer = json.loads(reply.read())
+    if "result" not in answer:
+        raise HarnessError("MI %s failed: %s" % (method, answer))
+    return answer["result"]
+
+
+# ---------------------------------------------------------------------------
+# A destination that must stay silent
+
+
+class Sink:
+    """UDP and TCP listeners on one free loopback port that record whatever
+    reaches them: the destination of requests a test expects the proxy to
+    reject or drop, so that a request relayed by mistake is seen (and never
+    reaches whatever else may listen on the machine). Closed by the
+    workspace."""
+
+    def __init__(self, workspace):
+        self.port = free_port()
+        self.received = []  # (transport, bytes)
+        self._lock = threading.Lock()
+        self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._udp.bind((LOOPBACK, self.port))
+        self._tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._tcp.bind((LOOPBACK, self.port))
+        self._tcp.listen(8)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sink", daemon=True)
+        self._thread.start()
+        workspace.on_close(self.close)
+
+    def _record(self, transport, data):
+        with self._lock:
+            self.received.append((transport, data))
+
+    def _run(self):
+        selector = selectors.DefaultSelector()
+        selector.register(self._udp, selectors.EVENT_READ, "udp")
+        selector.register(self._tcp, selectors.EVENT_READ, "listen")
+        while not self._stop.is_set():
+            for key, _ in selector.select(timeout=0.1):
+                if key.data == "udp":
+                    self._record("udp", key.fileobj.recvfrom(65535)[0])
+                elif key.data == "listen":
+                    connection, _ = key.fileobj.accept()
+                    connection.setblocking(False)
+                    selector.register(connection, selectors.EVENT_READ, "tcp")
+                else:
+                    try:
+                        data = key.fileobj.recv(65535)
+                    except OSError:
+                        data = b""
+                    if data:
+                        self._record("tcp", data)
+                    else:
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()
+        selector.close()
+
+    def messages(self):
+        with self._lock:
+            return list(self.received)
+
+    def close(self):
+        if not self._stop.is_set():
+            self._stop.set()
+            self._thread.join(timeout=5)
 
 
 # ---------------------------------------------------------------------------

@@ -359,36 +359,63 @@ def rfc4475_invalid():
     return cases
 
 
-def hostile_extras(port):
-    """Messages made up for this test: (name, bytes)."""
+HOSTILE_ELSEWHERE = "sip:uas@elsewhere.invalid"
+
+
+def hostile_extras(port, target_port):
+    """Messages made up for this test: (name, bytes). Sent from `port`; their
+    Request-URIs name 127.0.0.1:target_port, a sink the test owns, so that a
+    request relayed by mistake is caught there and reaches nothing else."""
     rng = random.Random(4475)
     via = "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-hostile-%%s\r\n" % (LOOPBACK, port)
+    ruri = "sip:uas@%s:%d" % (LOOPBACK, target_port)
 
-    def request(name, start, headers, body=b""):
-        head = start + "\r\n" + (via % name) + headers
+    def request(name, method, headers, body=b"", uri=ruri):
+        head = "%s %s SIP/2.0\r\n" % (method, uri) + (via % name) + headers
         return (name, head.encode() + b"\r\n" + body)
 
-    common = ("From: <sip:h@%s>;tag=h1\r\nTo: <sip:uas@%s>\r\nCall-ID: hostile-%%s\r\n"
-              "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n" % (LOOPBACK, LOOPBACK))
+    def common(name, method="INVITE"):
+        return ("From: <sip:h@%s>;tag=h1\r\nTo: <%s>\r\nCall-ID: hostile-%s\r\n"
+                "CSeq: 1 %s\r\nMax-Forwards: 70\r\n" % (LOOPBACK, ruri, name, method))
+
     extras = [
         ("garbage", bytes(rng.randrange(256) for _ in range(1500))),
-        ("nul-bytes", b"INVITE sip:uas@127.0.0.1 SIP/2.0\r\n\x00\x00\x00\r\n\r\n"),
-        request("no-colon", "INVITE sip:uas@%s SIP/2.0" % LOOPBACK,
-                (common % "no-colon") + "This line has no colon\r\nContent-Length: 0\r\n"),
-        request("no-callid", "INVITE sip:uas@%s SIP/2.0" % LOOPBACK,
+        ("nul-bytes", ("INVITE %s SIP/2.0\r\n\x00\x00\x00\r\n\r\n" % ruri).encode()),
+        request("no-colon", "INVITE", common("no-colon") + "This line has no colon\r\nContent-Length: 0\r\n"),
+        request("no-callid", "INVITE",
                 "From: <sip:h@x>;tag=1\r\nTo: <sip:uas@x>\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n"),
-        request("bad-cseq", "INVITE sip:uas@%s SIP/2.0" % LOOPBACK,
-                (common % "bad-cseq").replace("CSeq: 1 INVITE", "CSeq: one INVITE") + "Content-Length: 0\r\n"),
-        request("huge-header", "OPTIONS sip:uas@%s SIP/2.0" % LOOPBACK,
-                (common % "huge-header").replace("INVITE", "OPTIONS")
-                + "X-Big: " + "a" * 60000 + "\r\nContent-Length: 0\r\n"),
-        request("many-headers", "OPTIONS sip:uas@%s SIP/2.0" % LOOPBACK,
-                (common % "many-headers").replace("INVITE", "OPTIONS")
-                + "".join("X-H%d: %d\r\n" % (i, i) for i in range(3000)) + "Content-Length: 0\r\n"),
-        request("long-cl", "INVITE sip:uas@%s SIP/2.0" % LOOPBACK,
-                (common % "long-cl") + "Content-Length: 99999999999999999999\r\n", b"v=0\r\n"),
+        request("bad-cseq", "INVITE",
+                common("bad-cseq").replace("CSeq: 1 INVITE", "CSeq: one INVITE") + "Content-Length: 0\r\n"),
+        request("bad-max-forwards", "INVITE",
+                common("bad-max-forwards").replace("Max-Forwards: 70", "Max-Forwards: many")
+                + "Content-Length: 0\r\n"),
+        # Well formed, only large: addressed to a host that is not ours, so
+        # that the routing script answers 404 if the proxy takes them.
+        request("huge-header", "OPTIONS",
+                common("huge-header", "OPTIONS") + "X-Big: " + "a" * 60000 + "\r\nContent-Length: 0\r\n",
+                uri=HOSTILE_ELSEWHERE),
+        request("many-headers", "OPTIONS",
+                common("many-headers", "OPTIONS")
+                + "".join("X-H%d: %d\r\n" % (i, i) for i in range(3000)) + "Content-Length: 0\r\n",
+                uri=HOSTILE_ELSEWHERE),
+        request("long-cl", "INVITE",
+                common("long-cl") + "Content-Length: 99999999999999999999\r\n", b"v=0\r\n"),
     ]
     return extras
+
+
+# Messages that must be dropped without an answer, and why; every other
+# hostile message names a Via the answer can go to, and RFC 3261 (8.2, 16.3,
+# 21.4.1) wants a malformed request answered 400 with a reason phrase (or
+# the more precise code its manifest line gives).
+HOSTILE_DROPPED = {
+    "garbage": "no request line and no Via: there is no one to answer",
+    "nul-bytes": "no Via: there is no one to answer",
+    "bigcode": "a response: a proxy never answers a response",
+    "scalarlg": "a response: a proxy never answers a response",
+    "badinv01": "its Via does not parse (empty parameters): no address to answer to",
+    "no-callid": "no Call-ID: a response must copy it (RFC 3261 8.2.6.2), so none can be made",
+}
 
 
 _VIA_SENT_BY = re.compile(
@@ -407,19 +434,26 @@ class HostileTests(ProxyTestCase):
 
     def test_hostile_messages(self):
         """Every invalid RFC 4475 message, and a few made-up hostile ones, sent
-        over UDP: each is answered 400 (or the manifest's code) with a reason
-        phrase, or dropped; afterwards a normal call still goes through."""
+        over UDP: each is answered with one final response (400, or the
+        manifest's code, with a reason phrase), or dropped when nothing can be
+        answered (HOSTILE_DROPPED); nothing is relayed (a sink the test owns
+        is the made-up messages' destination), and Tandem counts what it
+        dropped and answered. Afterwards a normal call still goes through."""
         self.start_proxy()
+        sink = harness.Sink(self.ws)
+        counted = self.proxy.name == "tandem"
+        before = self.proxy.statistics("tm:") if counted else {}
         destination = (LOOPBACK, self.proxy.port)
         # (name, message for a sender on a port, expected code, liberal)
         cases = [(n, lambda port, d=d: point_vias_at(d, port), c, lib)
                  for n, d, c, lib in rfc4475_invalid()]
-        cases += [(n, lambda port, n=n: dict(hostile_extras(port))[n], 400, False)
-                  for n, _ in hostile_extras(0)]
+        cases += [(n, lambda port, n=n: dict(hostile_extras(port, sink.port))[n], 400, False)
+                  for n, _ in hostile_extras(0, sink.port)]
         self.assertGreaterEqual(len(cases), 20)
 
         problems = []
         outcomes = []
+        answered = dropped = 0
         for name, build, code, liberal in cases:
             # A socket per message: the retransmissions of an earlier answer
             # (a final answer to an INVITE is repeated until ACKed) go to
@@ -449,17 +483,50 @@ class HostileTests(ProxyTestCase):
                 break
             if not finals:
                 outcomes.append("%s: dropped" % name)
+                dropped += 1
+                if name not in HOSTILE_DROPPED:
+                    problems.append("%s: dropped, expected %d with a reason phrase" % (name, code))
                 continue
             final = finals[0]
             outcomes.append("%s: %d %s" % (name, final.status, final.reason))
-            if liberal:
-                continue
-            if final.status not in (code, 400) and not (name.startswith(("huge", "many")) and final.status == 513):
-                problems.append("%s: answered %d %s, expected %d or silence"
-                                % (name, final.status, final.reason, code))
             if len(finals) > 1:
                 problems.append("%s: %d final responses" % (name, len(finals)))
+            if name in HOSTILE_DROPPED:
+                problems.append("%s: answered %d, expected silence (%s)"
+                                % (name, final.status, HOSTILE_DROPPED[name]))
+                continue
+            if liberal:
+                # Accepted as a request and routed (its host is not ours:
+                # the script answers 404), or refused as malformed.
+                continue
+            answered += 1
+            if name.startswith(("huge", "many")):
+                # Taken and answered by the script, or refused as too large.
+                answered -= final.status == 404
+                if final.status not in (400, 404, 513):
+                    problems.append("%s: answered %d %s, expected 404, 513 or 400"
+                                    % (name, final.status, final.reason))
+                continue
+            if final.status not in (code, 400):
+                problems.append("%s: answered %d %s, expected %d"
+                                % (name, final.status, final.reason, code))
         print("\n  " + "\n  ".join(outcomes), file=sys.stderr)
+        # Give a request relayed by mistake time to arrive.
+        time.sleep(0.3 * CONFIG["slow"])
+        for transport, data in sink.messages():
+            problems.append("relayed to the sink over %s: %r" % (transport, data[:120]))
+        if counted:
+            after = self.proxy.statistics("tm:")
+
+            def grew(name):
+                return after["tm:" + name] - before["tm:" + name]
+
+            if grew("messages_dropped") < dropped:
+                problems.append("tm:messages_dropped grew by %d, %d messages were dropped"
+                                % (grew("messages_dropped"), dropped))
+            if grew("bad_requests_answered") < answered:
+                problems.append("tm:bad_requests_answered grew by %d, %d malformed requests answered"
+                                % (grew("bad_requests_answered"), answered))
         self.assertFalse(problems, "\n".join(problems + ["", "all outcomes:"] + outcomes))
 
         # The server still serves calls.

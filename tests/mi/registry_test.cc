@@ -142,6 +142,21 @@ TEST(Registry, HandlerExceptionIsAnInternalError) {
     EXPECT_EQ(response["error"]["code"], kInternalError);
 }
 
+TEST(Registry, DeeplyNestedRequestIsRefusedNotRecursedInto) {
+    // 200000 levels: copying or writing that value would overflow the stack.
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    const Json response =
+        answer(echo_registry(),
+               R"({"jsonrpc":"2.0","method":"echo","params":{"name":)" + deep + "},\"id\":1}");
+    EXPECT_EQ(response["error"]["code"], kInvalidRequest);
+    EXPECT_EQ(response["id"], nullptr);
+    // Brackets inside strings do not count, and shallow nesting is fine.
+    const Json quoted =
+        answer(echo_registry(), R"({"jsonrpc":"2.0","method":"echo","params":{"name":")" +
+                                    std::string(100, '[') + R"(\""},"id":2})");
+    EXPECT_EQ(quoted["result"]["name"], std::string(100, '[') + "\"");
+}
+
 TEST(Registry, NotificationGetsNoAnswer) {
     EXPECT_EQ(echo_registry().handle(R"({"jsonrpc":"2.0","method":"echo","params":["a"]})"), "");
 }

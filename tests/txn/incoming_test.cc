@@ -63,6 +63,41 @@ TEST_F(IncomingTest, ARequestTooBrokenToAnswerIsDroppedAndCounted) {
     EXPECT_EQ(layer.stats().bad_requests_answered, 0U);
 }
 
+TEST_F(IncomingTest, ARequestTheParserRefusesIsAnsweredWhenItsViaReads) {
+    // RFC 4475 3.1.2.7: a space inside the Request-URI; the parser refuses
+    // the request line, the headers a response copies are all there.
+    RequestSpec spec;
+    spec.uri = "sip:bob@example.com; lr";
+    receive(make_request(spec));
+    EXPECT_TRUE(user.requests.empty());
+    ASSERT_EQ(sent_count(), 1U);
+    const sip::Message response = parse(last_sent().bytes);
+    EXPECT_EQ(response.status_code(), 400);
+    EXPECT_FALSE(response.reason_phrase().empty());
+    EXPECT_EQ(last_sent().destination, kClient);
+    EXPECT_EQ(response.top_via()->branch, "z9hG4bK776asdhds");
+    EXPECT_EQ(response.call_id(), "a84b4c76e66710@pc33.example.com");
+    EXPECT_EQ(response.cseq()->method_text, "INVITE");
+    EXPECT_EQ(layer.stats().bad_requests_answered, 1U);
+    EXPECT_EQ(layer.stats().messages_dropped, 0U);
+}
+
+TEST_F(IncomingTest, AFromOrCSeqThatDoesNotParseIsCopiedAsWritten) {
+    RequestSpec spec;
+    spec.cseq = "4294967296 INVITE";  // over 2^32 (RFC 4475 3.1.2.3)
+    receive(make_request(spec));
+    RequestSpec display;
+    display.from = "Alice, Smith <sip:alice@example.com>;tag=1";  // RFC 4475 3.1.2.17
+    receive(make_request(display));
+    ASSERT_EQ(sent_count(), 2U);
+    EXPECT_NE(transport.sent()[0].bytes.find("\r\nCSeq: 4294967296 INVITE\r\n"), std::string::npos);
+    EXPECT_NE(
+        transport.sent()[1].bytes.find("\r\nFrom: Alice, Smith <sip:alice@example.com>;tag=1\r\n"),
+        std::string::npos);
+    EXPECT_EQ(last_sent_line().substr(0, 12), "SIP/2.0 400 ");
+    EXPECT_EQ(layer.stats().bad_requests_answered, 2U);
+}
+
 TEST_F(IncomingTest, AnInvalidAckIsNeverAnswered) {
     RequestSpec ack;
     ack.method = "ACK";
