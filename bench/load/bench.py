@@ -139,6 +139,24 @@ def cpu_seconds(pgid):
     return total / CLOCK_TICKS
 
 
+def context_switches(pgid):
+    """Voluntary context switches of every thread of every live process of a
+    group: how many times the proxy went to sleep waiting for work (each one
+    ends with a wake-up)."""
+    total = 0
+    for pid in group_pids(pgid):
+        for status in glob.glob("/proc/%d/task/*/status" % pid):
+            try:
+                with open(status) as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            total += int(line.split()[1])
+                            break
+            except OSError:
+                continue
+    return total
+
+
 def memory_kib(pgid):
     """Proportional set size of a process group in KiB: shared pages (e.g.
     Kamailio's shared memory) are counted once across its processes."""
@@ -564,7 +582,7 @@ def cpu_step(proxy, rate, seconds, hold_ms):
     stats_path = os.path.join(pair.workdir, "uac.csv")
     started = time.monotonic()
     cpu_start = proxy.cpu()
-    samples = []  # (seconds since start, proxy CPU s, successful calls)
+    samples = []  # (seconds since start, proxy CPU s, successful calls, context switches)
     seen = 0
     bound = seconds + hold_ms / 1000 + 6
     sipp_cpu = 0.0
@@ -575,7 +593,7 @@ def cpu_step(proxy, rate, seconds, hold_ms):
                 now, cpu = time.monotonic() - started, proxy.cpu()
                 seen = len(lines)
                 row = dict(zip(lines[0].split(";"), lines[-1].split(";")))
-                samples.append((now, cpu, stat(row, "SuccessfulCall(C)")))
+                samples.append((now, cpu, stat(row, "SuccessfulCall(C)"), context_switches(proxy.proc.pid)))
                 sipp_cpu = max(sipp_cpu, pair.cpu())
             time.sleep(0.005)
         cut = pair.uac.alive()
@@ -593,7 +611,8 @@ def cpu_step(proxy, rate, seconds, hold_ms):
     if len(steady) >= 2 and steady[-1][2] > steady[0][2]:
         first, last = steady[0], steady[-1]
         window = {"seconds": last[0] - first[0], "calls": last[2] - first[2], "cpu_s": last[1] - first[1],
-                  "cpu_us_per_call": 1e6 * (last[1] - first[1]) / (last[2] - first[2])}
+                  "cpu_us_per_call": 1e6 * (last[1] - first[1]) / (last[2] - first[2]),
+                  "sleeps_per_call": (last[3] - first[3]) / (last[2] - first[2])}
     return {"rate": rate, "calls": calls, "successful": successful, "failed": failed,
             "clean": not cut and failed == 0, "window": window,
             "cpu_us_per_call_whole": 1e6 * cpu_all / max(successful, 1), "sipp_cpu_s": sipp_cpu,
@@ -612,11 +631,11 @@ def cpu_phase(proxy, rates, seconds, hold_ms):
             step = cpu_step(proxy, rate, seconds, hold_ms)
             result["steps"].append(step)
             w = step["window"]
-            log("  %-8s %5d cps: %s us/call over %s (whole step %.1f us/call), %d/%d calls ok, "
+            log("  %-8s %5d cps: %s us/call over %s (whole step %.1f us/call), %s sleeps/call, %d/%d calls ok, "
                 "%d retransmissions, SIPp CPU %.2f s%s" % (
                     proxy.name, rate, "%.1f" % w["cpu_us_per_call"] if w else "-",
                     "%.1f s, %d calls" % (w["seconds"], w["calls"]) if w else "no steady window",
-                    step["cpu_us_per_call_whole"], step["successful"], step["calls"], step["retransmissions"],
+                    step["cpu_us_per_call_whole"], "%.1f" % w["sleeps_per_call"] if w else "-", step["successful"], step["calls"], step["retransmissions"],
                     step["sipp_cpu_s"], "" if step["clean"] else "  <- not clean"))
     finally:
         proxy.stop()
@@ -672,10 +691,10 @@ def compare(proxies, args, deadline):
     return rounds
 
 
-def step_cpu(entry, rate):
+def step_cpu(entry, rate, figure="cpu_us_per_call"):
     for step in entry.get("cpu", {}).get("steps", []):
         if step["rate"] == rate and step["clean"] and step["window"]:
-            return step["window"]["cpu_us_per_call"]
+            return step["window"][figure]
     return None
 
 
@@ -703,6 +722,9 @@ def compare_report(rounds, proxies, args):
     rows = []
     for rate in rates:
         rows.append(("proxy CPU us/call @ %d cps" % rate, lambda e, rate=rate: step_cpu(e, rate), "%.1f"))
+    for rate in rates:
+        rows.append(("proxy sleeps/call @ %d cps" % rate,
+                     lambda e, rate=rate: step_cpu(e, rate, "sleeps_per_call"), "%.1f"))
     rows.append(("memory per held call (B), %d calls" % args.dialogs,
                  lambda e: e.get("memory", {}).get("bytes_per_call"), "%.0f"))
     names = [p.name for p in proxies]
