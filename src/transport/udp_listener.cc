@@ -90,13 +90,13 @@ void UdpListener::on_readable(const std::error_code& error) {
         case Drain::detached:
             return;
         case Drain::empty:
-            // The event loop reports readiness by edges: the socket was found
-            // empty, so the next datagram makes a new edge.
+            // Asio re-arms the descriptor for the wait (an epoll_ctl), so a
+            // datagram that came after the short batch is not missed.
             wait_readable();
             return;
         case Drain::more:
-            // Datagrams are still waiting but no edge will announce them:
-            // come back after the other handlers and timers had their turn.
+            // Datagrams are still waiting: come back for them after the
+            // other handlers and timers had their turn.
             asio::post(socket_.get_executor(),
                        [self = shared_from_this()] { self->on_readable({}); });
             return;
