@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Load benchmark: Tandem and Kamailio doing the same work (stateful relay,
-Record-Route, dialog tracking) under SIPp on this machine, in one run.
+Record-Route, dialog tracking) under SIPp on this machine.
 
-For each proxy:
-  memory  a fresh proxy; N calls established and held open, the proxy's
-          memory (PSS of all its processes) taken with them and their
-          transactions; once those transactions expired, N more calls, whose
-          growth is the memory per established dialog (see memory_phase).
-  rate    a fresh proxy; SIPp call rates stepped up (each step bounded in
-          time and calls) until a step has a failed call; the highest rate
-          with zero failed calls, and the proxy's CPU time per call at every
-          step (utime+stime from /proc/<pid>/stat of all its processes).
-Then a table with the Tandem/Kamailio ratios. See README.md.
+The default run is the comparison (see README.md): rounds with the order of
+the two servers alternating; in each, for each server on fresh processes:
+  memory  5000 calls held open: the growth of the PSS of all its processes
+          against idle, per call;
+  CPU     steps of new calls at 1000 and 3000 calls/s: utime+stime of all its
+          processes over the steady window, per completed call, and its
+          voluntary context switches per call.
+Then the figures of every round, their ranges and the per-round ratios.
+--ladder runs the older benchmark instead (highest clean rate by a ladder of
+rates, memory per dialog from two waves of calls).
 Everything runs on 127.0.0.1; every process started is stopped at the end.
 """
 
@@ -860,7 +860,8 @@ def main():
     parser.add_argument("--hold-ms", type=int, default=1000, help="call length in the rate steps")
     parser.add_argument("--dialogs", type=int, default=5000, help="calls held open in the memory phase")
     parser.add_argument("--quick", action="store_true",
-                        help="a short run to try the script: 3 s steps, 1000 dialogs, no dialogs-only figure")
+                        help="a short run to try the script: one round, 6 s CPU steps, 1000 held calls "
+                             "(with --ladder: 3 s steps, no dialogs-only figure)")
     parser.add_argument("--budget", type=float, default=570.0, help="seconds the whole run may take")
     parser.add_argument("--rates", help="comma-separated rates to step through instead of the default ladder")
     parser.add_argument("--skip-memory", action="store_true", help="rate steps only")
