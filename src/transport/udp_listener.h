@@ -74,13 +74,14 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
     Endpoint local_;
     Owner* owner_;
     // One slot per datagram of a batch. A slot holds the largest UDP payload
-    // over IPv4 or IPv6, so nothing is cut; only the pages a datagram
-    // touches become resident.
+    // over IPv4 or IPv6, so nothing is cut. Left uninitialised: only the
+    // pages the kernel writes datagrams into become resident.
     struct Slot {
         sockaddr_storage source;
         std::array<char, 65535> bytes;
     };
-    std::unique_ptr<std::array<Slot, kBatch>> slots_ = std::make_unique<std::array<Slot, kBatch>>();
+    std::unique_ptr<std::array<Slot, kBatch>> slots_ =
+        std::make_unique_for_overwrite<std::array<Slot, kBatch>>();
 };
 
 }  // namespace tandem::transport::detail
