@@ -121,10 +121,10 @@ UdpListener::Drain UdpListener::drain() {
             ::recvmmsg(socket_.native_handle(), headers.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (count < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) return Drain::empty;
-            if (errno == EINTR) continue;
             // Errors on an unconnected UDP socket concern one datagram (an
-            // ICMP report); the socket itself stays usable.
-            ++owner_->udp_counters().receive_errors;
+            // ICMP report); the socket itself stays usable. Each failed call
+            // counts against the wake-up's bound, so the loop ends.
+            if (errno != EINTR) ++owner_->udp_counters().receive_errors;
             ++read;
             continue;
         }
