@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Load benchmark: Tandem and Kamailio doing the same work (stateful relay,
-Record-Route, dialog tracking) under SIPp on this machine, in one run.
+Record-Route, dialog tracking) under SIPp on this machine.
 
-For each proxy:
-  memory  a fresh proxy; N calls established and held open, the proxy's
-          memory (PSS of all its processes) taken with them and their
-          transactions; once those transactions expired, N more calls, whose
-          growth is the memory per established dialog (see memory_phase).
-  rate    a fresh proxy; SIPp call rates stepped up (each step bounded in
-          time and calls) until a step has a failed call; the highest rate
-          with zero failed calls, and the proxy's CPU time per call at every
-          step (utime+stime from /proc/<pid>/stat of all its processes).
-Then a table with the Tandem/Kamailio ratios. See README.md.
+The default run is the comparison (see README.md): rounds with the order of
+the two servers alternating; in each, for each server on fresh processes:
+  memory  5000 calls held open: the growth of the PSS of all its processes
+          against idle, per call;
+  CPU     steps of new calls at 1000 and 3000 calls/s: utime+stime of all its
+          processes over the steady window, per completed call, and its
+          voluntary context switches per call.
+Then the figures of every round, their ranges and the per-round ratios.
+--ladder runs the older benchmark instead (highest clean rate by a ladder of
+rates, memory per dialog from two waves of calls).
 Everything runs on 127.0.0.1; every process started is stopped at the end.
 """
 
@@ -19,6 +19,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,6 +32,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 LOOPBACK = "127.0.0.1"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# Kamailio's memory pools (MiB): shared memory well above what 10000 calls
+# need, private memory per process twice Debian's default.
+KAMAILIO_SHM_MB = 1024
+KAMAILIO_PKG_MB = 16
 
 # The rates tried, in calls per second, lowest first.
 RATE_LADDER = [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000]
@@ -131,6 +137,24 @@ def cpu_seconds(pgid):
             continue
         total += int(fields[11]) + int(fields[12])
     return total / CLOCK_TICKS
+
+
+def context_switches(pgid):
+    """Voluntary context switches of every thread of every live process of a
+    group: how many times the proxy went to sleep waiting for work (each one
+    ends with a wake-up)."""
+    total = 0
+    for pid in group_pids(pgid):
+        for status in glob.glob("/proc/%d/task/*/status" % pid):
+            try:
+                with open(status) as f:
+                    for line in f:
+                        if line.startswith("voluntary_ctxt_switches:"):
+                            total += int(line.split()[1])
+                            break
+            except OSError:
+                continue
+    return total
 
 
 def memory_kib(pgid):
@@ -238,6 +262,9 @@ class Tandem(Proxy):
             version = "?"
         return "%s --workers %d (bench/load/tandem.lua; %s)" % (self.binary, self.workers, version)
 
+    def memory_settings(self):
+        return "glibc malloc, no limit set"
+
     def launch(self):
         env = dict(os.environ, BENCH_PROXY_PORT=str(self.port))
         argv = [self.binary, "--config", os.path.join(HERE, "tandem.lua"), "--workers", str(self.workers),
@@ -259,11 +286,19 @@ class Kamailio(Proxy):
             version = "?"
         return "%s -n %d (bench/load/kamailio.cfg; %s)" % (self.binary, self.children, version)
 
+    def memory_settings(self):
+        return "TLSF allocator for shared and private memory (-x tlsf -X tlsf), %d MiB shared (-m), " \
+               "%d MiB private per process (-M)" % (KAMAILIO_SHM_MB, KAMAILIO_PKG_MB)
+
     def launch(self):
+        # As Kamailio's own documentation and its experts set it for load:
+        # TLSF for both memory pools (faster than the default allocator under
+        # churn), enough shared memory that nothing is tight, and the UDP
+        # receive buffer (maxbuffer in kamailio.cfg) as large as Tandem's.
         argv = [self.binary, "-f", os.path.join(HERE, "kamailio.cfg"), "-DD", "-E",
                 "-l", "udp:%s:%d" % (LOOPBACK, self.port), "-n", str(self.children),
-                "-m", "512", "-M", "16", "-Y", self.workdir,
-                "-P", os.path.join(self.workdir, "kamailio-%d.pid" % self.port)]
+                "-x", "tlsf", "-X", "tlsf", "-m", str(KAMAILIO_SHM_MB), "-M", str(KAMAILIO_PKG_MB),
+                "-Y", self.workdir, "-P", os.path.join(self.workdir, "kamailio-%d.pid" % self.port)]
         return Proc("kamailio-%d" % self.port, argv, self.workdir)
 
 
@@ -508,6 +543,219 @@ def print_step(name, s):
 
 
 # ---------------------------------------------------------------------------
+# The comparison: rounds with the order alternating
+
+
+def socket_buffers(port):
+    """(receive, send) buffer sizes in bytes of every UDP socket bound to
+    port, as the kernel reports them (`ss -m`: twice what was asked)."""
+    try:
+        out = subprocess.run(["ss", "-uamnH", "sport = :%d" % port], capture_output=True, text=True,
+                             timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [(int(rb), int(tb)) for rb, tb in re.findall(r"rb(\d+),t\d+,tb(\d+)", out)]
+
+
+def complete_lines(path):
+    """The complete lines of a file SIPp is still writing."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return []
+    lines = text.split("\n")[:-1]  # the last piece is unfinished (or empty)
+    return [line for line in lines if line.strip()]
+
+
+def cpu_step(proxy, rate, seconds, hold_ms):
+    """One step of `seconds` of new calls at `rate`. The proxy's CPU per call
+    is taken over the steady window: from the first second in which calls
+    end as fast as they start (hold + 1 s after the start) to the last second
+    in which new calls still start. SIPp writes its statistics once a second;
+    the proxy's CPU (utime+stime of all its processes) is read the moment
+    each line appears, and the window's CPU is divided by the calls that
+    completed in it."""
+    calls = int(rate * seconds)
+    pair = SippPair(proxy.workdir, "%s-cpu-%d" % (proxy.name, rate), proxy, calls, rate, hold_ms,
+                    int(seconds + hold_ms / 1000 + 15))
+    stats_path = os.path.join(pair.workdir, "uac.csv")
+    started = time.monotonic()
+    cpu_start = proxy.cpu()
+    samples = []  # (seconds since start, proxy CPU s, successful calls, context switches)
+    seen = 0
+    bound = seconds + hold_ms / 1000 + 6
+    sipp_cpu = 0.0
+    try:
+        while pair.uac.alive() and time.monotonic() - started < bound:
+            lines = complete_lines(stats_path)
+            if len(lines) > max(seen, 1):
+                now, cpu = time.monotonic() - started, proxy.cpu()
+                seen = len(lines)
+                row = dict(zip(lines[0].split(";"), lines[-1].split(";")))
+                samples.append((now, cpu, stat(row, "SuccessfulCall(C)"), context_switches(proxy.proc.pid)))
+                sipp_cpu = max(sipp_cpu, pair.cpu())
+            time.sleep(0.005)
+        cut = pair.uac.alive()
+        if cut:
+            pair.stop()
+        outcome = pair.finish()
+    finally:
+        pair.stop()
+    cpu_all = proxy.cpu() - cpu_start
+    uac = outcome["uac_stats"]
+    successful = stat(uac, "SuccessfulCall(C)")
+    failed = max(stat(uac, "FailedCall(C)") + stat(outcome["uas_stats"], "FailedCall(C)"), calls - successful)
+    steady = [s for s in samples if hold_ms / 1000 + 1 <= s[0] <= seconds + 0.5]
+    window = None
+    if len(steady) >= 2 and steady[-1][2] > steady[0][2]:
+        first, last = steady[0], steady[-1]
+        window = {"seconds": last[0] - first[0], "calls": last[2] - first[2], "cpu_s": last[1] - first[1],
+                  "cpu_us_per_call": 1e6 * (last[1] - first[1]) / (last[2] - first[2]),
+                  "sleeps_per_call": (last[3] - first[3]) / (last[2] - first[2])}
+    return {"rate": rate, "calls": calls, "successful": successful, "failed": failed,
+            "clean": not cut and failed == 0, "window": window,
+            "cpu_us_per_call_whole": 1e6 * cpu_all / max(successful, 1), "sipp_cpu_s": sipp_cpu,
+            "retransmissions": stat(uac, "Retransmissions(C)") + stat(outcome["uas_stats"], "Retransmissions(C)")}
+
+
+def cpu_phase(proxy, rates, seconds, hold_ms):
+    """A fresh proxy, a warm-up, then one step per rate; also records the
+    proxy's UDP socket buffers and processes."""
+    proxy.start()
+    try:
+        SippPair(proxy.workdir, "%s-warmup" % proxy.name, proxy, 50, 50, 0, 30).finish()
+        result = {"sockets": socket_buffers(proxy.port), "processes": proxy.processes(), "steps": []}
+        for rate in rates:
+            time.sleep(2.0)
+            step = cpu_step(proxy, rate, seconds, hold_ms)
+            result["steps"].append(step)
+            w = step["window"]
+            log("  %-8s %5d cps: %s us/call over %s (whole step %.1f us/call), %s sleeps/call, %d/%d calls ok, "
+                "%d retransmissions, SIPp CPU %.2f s%s" % (
+                    proxy.name, rate, "%.1f" % w["cpu_us_per_call"] if w else "-",
+                    "%.1f s, %d calls" % (w["seconds"], w["calls"]) if w else "no steady window",
+                    step["cpu_us_per_call_whole"], "%.1f" % w["sleeps_per_call"] if w else "-", step["successful"], step["calls"], step["retransmissions"],
+                    step["sipp_cpu_s"], "" if step["clean"] else "  <- not clean"))
+    finally:
+        proxy.stop()
+    return result
+
+
+def held_memory_phase(proxy, calls, rate):
+    """A fresh proxy, a warm-up, its idle memory (PSS of all its processes),
+    then `calls` calls set up at `rate` and held: the growth 2 s after the
+    last is answered, per call (their INVITE transactions are still kept by
+    both proxies then)."""
+    proxy.start()
+    try:
+        SippPair(proxy.workdir, "%s-warmup" % proxy.name, proxy, 50, 50, 0, 30).finish()
+        time.sleep(2.0)
+        base = proxy.memory()
+        pair = establish(proxy, "held", calls, rate, calls / rate + 6)
+        established = pair.established()
+        time.sleep(2.0)
+        held = proxy.memory()
+        outcome = pair.finish(extra=30)
+    finally:
+        proxy.stop()
+    result = {"base_kib": base, "held_kib": held, "established": established,
+              "failed": stat(outcome["uac_stats"], "FailedCall(C)")}
+    result["bytes_per_call"] = (held - base) * 1024.0 / established if established else None
+    log("  %-8s memory: idle %d KiB, %d calls held %d KiB: %s B per call (%d failed)" % (
+        proxy.name, base, established, held,
+        "%.0f" % result["bytes_per_call"] if result["bytes_per_call"] is not None else "-", result["failed"]))
+    return result
+
+
+def compare(proxies, args, deadline):
+    """Rounds; in each, every proxy gets its memory phase and its CPU steps on
+    fresh processes; the order of the proxies alternates from one round to
+    the next, so neither is always first on a machine whose load drifts."""
+    rounds = []
+    rates = [int(r) for r in args.cpu_rates.split(",")]
+    for index in range(args.rounds):
+        order = proxies if index % 2 == 0 else list(reversed(proxies))
+        log("== round %d of %d: %s" % (index + 1, args.rounds, ", then ".join(p.name for p in order)))
+        result = {"order": [p.name for p in order], "load": os.getloadavg()[0]}
+        for proxy in order:
+            if time.monotonic() > deadline:
+                log("  (time budget reached)")
+                return rounds
+            entry = {}
+            if not args.skip_memory:
+                entry["memory"] = held_memory_phase(proxy, args.dialogs, args.memory_rate)
+            entry["cpu"] = cpu_phase(proxy, rates, args.cpu_step_seconds, args.hold_ms)
+            result[proxy.name] = entry
+        rounds.append(result)
+    return rounds
+
+
+def step_cpu(entry, rate, figure="cpu_us_per_call"):
+    for step in entry.get("cpu", {}).get("steps", []):
+        if step["rate"] == rate and step["clean"] and step["window"]:
+            return step["window"][figure]
+    return None
+
+
+def span(values, spec):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    low, high = min(values), max(values)
+    return spec % low if low == high else (spec + "-" + spec) % (low, high)
+
+
+def compare_report(rounds, proxies, args):
+    rates = [int(r) for r in args.cpu_rates.split(",")]
+    log("")
+    log("=" * 90)
+    log("Results (%s, %d cores, %s), %d round(s), order alternating" % (
+        time.strftime("%Y-%m-%d %H:%M"), os.cpu_count(), os.uname().release, len(rounds)))
+    for proxy in proxies:
+        log("  %s: %s" % (proxy.name, proxy.describe()))
+        log("    memory: %s" % proxy.memory_settings())
+        for r in rounds[:1]:
+            cpu = r.get(proxy.name, {}).get("cpu", {})
+            log("    UDP sockets (receive/send buffer bytes as the kernel reports them): %s; %s processes" % (
+                ", ".join("%d/%d" % b for b in cpu.get("sockets", [])) or "-", cpu.get("processes", "-")))
+    rows = []
+    for rate in rates:
+        rows.append(("proxy CPU us/call @ %d cps" % rate, lambda e, rate=rate: step_cpu(e, rate), "%.1f"))
+    for rate in rates:
+        rows.append(("proxy sleeps/call @ %d cps" % rate,
+                     lambda e, rate=rate: step_cpu(e, rate, "sleeps_per_call"), "%.1f"))
+    rows.append(("memory per held call (B), %d calls" % args.dialogs,
+                 lambda e: e.get("memory", {}).get("bytes_per_call"), "%.0f"))
+    names = [p.name for p in proxies]
+    log("")
+    for i, r in enumerate(rounds):
+        log("  round %d (%s first, load average %.2f at its start):" % (i + 1, r["order"][0], r["load"]))
+        for label, get, spec in rows:
+            values = [get(r.get(n, {})) for n in names]
+            line = "    %-36s" % label + "".join("%14s" % ("-" if v is None else spec % v) for v in values)
+            if len(values) == 2:
+                line += "%10s" % ratio(values[0], values[1])
+            log(line)
+    log("")
+    log("%-38s" % "ranges over the rounds (min-max)" + "".join("%18s" % n for n in names)
+        + ("%28s" % ("%s/%s per round" % tuple(names)) if len(names) == 2 else ""))
+    for label, get, spec in rows:
+        line = "%-38s" % label
+        for n in names:
+            line += "%18s" % span([get(r.get(n, {})) for r in rounds], spec)
+        if len(names) == 2:
+            ratios = []
+            for r in rounds:
+                a, b = get(r.get(names[0], {})), get(r.get(names[1], {}))
+                ratios.append(a / b if a is not None and b else None)
+            line += "%28s" % span(ratios, "%.2f")
+        log(line)
+    log("  Floor: 12 datagrams per call through the proxy (6 in, 6 out), see README.md.")
+    log("=" * 90)
+
+
+# ---------------------------------------------------------------------------
 # Report
 
 
@@ -598,13 +846,22 @@ def main():
     parser.add_argument("--kamailio", default=shutil.which("kamailio") or "/usr/sbin/kamailio")
     parser.add_argument("--only", choices=("tandem", "kamailio"))
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="Tandem workers (default: cores)")
-    parser.add_argument("--children", type=int, default=2 * os.cpu_count(),
-                        help="Kamailio UDP worker processes (default: 2 per core, its best here: README.md)")
+    parser.add_argument("--children", type=int, default=os.cpu_count(),
+                        help="Kamailio UDP worker processes (default: 1 per core, its best here: README.md)")
+    parser.add_argument("--ladder", action="store_true",
+                        help="the older run instead of the comparison: the highest clean rate (a ladder of "
+                             "rates), CPU per call at every step, memory per dialog from two waves of calls")
+    parser.add_argument("--rounds", type=int, default=3, help="comparison rounds, order alternating")
+    parser.add_argument("--cpu-rates", default="1000,3000", help="comparison: the rates CPU per call is taken at")
+    parser.add_argument("--cpu-step-seconds", type=float, default=10.0,
+                        help="comparison: seconds of new calls per CPU step")
+    parser.add_argument("--memory-rate", type=int, default=1000, help="comparison: rate the held calls are set up at")
     parser.add_argument("--step-seconds", type=float, default=8.0, help="length of a rate step")
     parser.add_argument("--hold-ms", type=int, default=1000, help="call length in the rate steps")
     parser.add_argument("--dialogs", type=int, default=5000, help="calls held open in the memory phase")
     parser.add_argument("--quick", action="store_true",
-                        help="a short run to try the script: 3 s steps, 1000 dialogs, no dialogs-only figure")
+                        help="a short run to try the script: one round, 6 s CPU steps, 1000 held calls "
+                             "(with --ladder: 3 s steps, no dialogs-only figure)")
     parser.add_argument("--budget", type=float, default=570.0, help="seconds the whole run may take")
     parser.add_argument("--rates", help="comma-separated rates to step through instead of the default ladder")
     parser.add_argument("--skip-memory", action="store_true", help="rate steps only")
@@ -613,7 +870,7 @@ def main():
     args = parser.parse_args()
 
     if args.quick:
-        args.step_seconds, args.dialogs = 3.0, 1000
+        args.step_seconds, args.dialogs, args.rounds, args.cpu_step_seconds = 3.0, 1000, 1, 6.0
     wait_txn = 0 if args.quick else 36.0
     memory_rate = 500
 
@@ -642,6 +899,12 @@ def main():
                      else Kamailio(args.kamailio, args.children, workdir))
             proxies.append(proxy)
             results[proxy.name] = {"describe": proxy.describe()}
+        if not args.ladder:
+            try:
+                results["rounds"] = compare(proxies, args, deadline)
+            finally:
+                compare_report(results.get("rounds", []), proxies, args)
+            return
         # Memory first (fresh processes, short), then the rate ladders; each
         # proxy gets half of what is left for its ladder.
         for proxy in ([] if args.skip_memory else proxies):
@@ -661,7 +924,8 @@ def main():
     finally:
         for proxy in proxies:
             proxy.stop()
-        report(results, args)
+        if args.ladder:
+            report(results, args)
         log("bench: %.0f s in all" % (time.monotonic() - start))
         if args.json:
             with open(args.json, "w") as f:

@@ -2,6 +2,8 @@
 // datagrams in a loop and sends datagrams synchronously.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
@@ -55,19 +57,31 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
     UdpListener(Passkey, asio::ip::udp::socket socket, const Endpoint& local, Owner& owner);
 
   private:
-    void receive();
-    void on_receive(const std::error_code& error, std::size_t bytes);
-    // Reads datagrams that are already waiting without another trip through
-    // the event loop; returns false when the listener was detached meanwhile.
-    bool drain_ready();
-    bool deliver(std::size_t bytes);
+    // Datagrams one recvmmsg() call may return.
+    static constexpr std::size_t kBatch = 8;
+
+    enum class Drain { empty, more, detached };
+
+    void wait_readable();
+    void on_readable(const std::error_code& error);
+    // Reads what is waiting, a batch per system call, up to a bound per
+    // wake-up.
+    Drain drain();
+    // Returns false when the owner detached the listener from its callback.
+    bool deliver(std::size_t slot, std::size_t bytes);
 
     asio::ip::udp::socket socket_;
     Endpoint local_;
     Owner* owner_;
-    asio::ip::udp::endpoint sender_;
-    // The largest UDP payload over IPv4 or IPv6 fits, so nothing is cut.
-    std::array<char, 65535> buffer_{};
+    // One slot per datagram of a batch. A slot holds the largest UDP payload
+    // over IPv4 or IPv6, so nothing is cut. Left uninitialised: only the
+    // pages the kernel writes datagrams into become resident.
+    struct Slot {
+        sockaddr_storage source;
+        std::array<char, 65535> bytes;
+    };
+    std::unique_ptr<std::array<Slot, kBatch>> slots_ =
+        std::make_unique_for_overwrite<std::array<Slot, kBatch>>();
 };
 
 }  // namespace tandem::transport::detail

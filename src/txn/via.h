@@ -25,7 +25,7 @@ std::optional<std::string> stamped_via(const sip::Via& via, const transport::End
 
 // `request` with its top Via replaced by stamped_via(), re-parsed; `request`
 // itself (moved through) when nothing changes or the top Via does not parse.
-// Other Via lines keep their bytes; the new top Via goes on a line of its own.
+// Only the top Via element's bytes change; it stays where it was.
 Result<sip::Message> stamp_top_via(sip::Message request, const transport::Endpoint& source);
 
 // Where and how to send the responses to a request.

@@ -24,6 +24,16 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
     EXPECT_EQ(v6->to_uri_host(), "[2001:db8::1]");
 }
 
+TEST(IpAddress, PrintsEveryIpv4OctetWidthWithoutLeadingZeros) {
+    for (const char* text :
+         {"0.0.0.0", "255.255.255.255", "1.9.10.99", "100.101.199.200", "10.0.100.7"}) {
+        const auto address = IpAddress::parse(text);
+        ASSERT_TRUE(address.ok()) << text;
+        EXPECT_EQ(address->to_string(), text);
+    }
+    EXPECT_EQ(IpAddress::v4({172, 16, 5, 40}).to_string(), "172.16.5.40");
+}
+
 TEST(IpAddress, KnowsLoopbackAndUnspecified) {
     EXPECT_TRUE(IpAddress::loopback_v4().is_loopback());
     EXPECT_TRUE(IpAddress::parse("127.1.2.3")->is_loopback());

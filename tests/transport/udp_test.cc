@@ -72,6 +72,38 @@ INSTANTIATE_TEST_SUITE_P(Loopback, UdpRoundTrip,
                          ::testing::Values(IpAddress::loopback_v4(), IpAddress::loopback_v6()),
                          test_support::family_name);
 
+TEST_P(UdpRoundTrip, ABurstLongerThanOneWakeUpArrivesWholeAndInOrder) {
+    // 100 datagrams wait in the socket before the loop runs: more than one
+    // batch (8 per system call) and more than one wake-up (32).
+    asio::io_context io;
+    RecordingHandler sender_handler;
+    RecordingHandler receiver_handler;
+    auto sender = SocketTransport::open(io, sender_handler, udp_on(GetParam()));
+    ASSERT_TRUE(sender.ok()) << sender.error().reason;
+    auto receiver = SocketTransport::open(io, receiver_handler, udp_on(GetParam()));
+    ASSERT_TRUE(receiver.ok()) << receiver.error().reason;
+    const Endpoint receiver_address = receiver->local_endpoints()[0];
+
+    constexpr int kDatagrams = 100;
+    std::vector<std::string> sent;
+    for (int i = 0; i < kDatagrams; ++i) {
+        // Lengths differ, so a datagram read into a slot that still held a
+        // longer one would show.
+        sent.push_back(sip_message("OPTIONS", std::string(static_cast<std::size_t>(i % 7) * 50,
+                                                          static_cast<char>('a' + i % 26))));
+        ASSERT_TRUE(sender->send(receiver_address, sent.back(), {}).ok());
+    }
+    ASSERT_TRUE(run_until(io, [&] { return receiver_handler.messages.size() == sent.size(); }));
+
+    for (int i = 0; i < kDatagrams; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        EXPECT_EQ(receiver_handler.messages[index].bytes, sent[index]) << i;
+        EXPECT_EQ(receiver_handler.messages[index].source, sender->local_endpoints()[0]) << i;
+    }
+    EXPECT_EQ(receiver->stats().udp.messages_received, static_cast<std::uint64_t>(kDatagrams));
+    EXPECT_EQ(receiver->stats().udp.receive_errors, 0u);
+}
+
 TEST(Udp, KeepAliveDatagramsAreCountedNotDelivered) {
     asio::io_context io;
     RecordingHandler handler;
