@@ -27,6 +27,6 @@ function request_route(msg)
   end
   record_route()
   if not t_relay() then
-    send_reply(500, "Server Internal Error")
+    sl_reply_error()
   end
 end
