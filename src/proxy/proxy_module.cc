@@ -36,7 +36,7 @@ Status timer_c_seconds(const ParamValue& value) {
 
 Status cap_count(const ParamValue& value) {
     const std::int64_t count = std::get<std::int64_t>(value);
-    if (count < 10 || count > 100'000'000) return make_error("must be 10..100000000");
+    if (count < 1 || count > 100'000'000) return make_error("must be 1..100000000");
     return {};
 }
 
