@@ -362,6 +362,7 @@ mi::Statistics Worker::raw_statistics() const {
         {"proxy", "generated_requests", px.generated_requests},
         {"proxy", "timer_c_expired", px.timer_c_expired},
         {"proxy", "overload_rejected", px.overload_rejected},
+        {"proxy", "refusal_acks_absorbed", px.refusal_acks_absorbed},
         {"proxy", "unreplied_invites", proxy_->unreplied_invites(), true},
     };
     std::uint64_t early = 0;

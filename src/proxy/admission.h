@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 namespace tandem::proxy {
 
@@ -51,6 +52,12 @@ enum class Admission { admitted, too_many_transactions, too_many_dialogs, fallin
 // The verdict for a request outside any dialog (no To tag; not ACK or
 // CANCEL). `invite`: it may create a dialog.
 Admission admit_new_request(const Load& load, const AdmissionLimits& limits, bool invite);
+
+// The start of the To tag of every refusal (Tandem's own tags are hex). The
+// caller ACKs the 503, and the ACK carries the tag back: such an ACK belongs
+// to nothing and is dropped at once, as Kamailio's sl module absorbs the
+// ACKs of its stateless replies, instead of costing a route run per refusal.
+inline constexpr std::string_view kRefusalTagPrefix = "ovl-";
 
 // The threshold from which new requests are refused.
 std::size_t new_request_threshold(std::size_t max_transactions);

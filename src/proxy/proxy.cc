@@ -163,6 +163,12 @@ void Proxy::on_request(txn::IncomingRequest request) {
         handle_cancel(request);
         return;
     }
+    if (method == sip::Method::Ack) {
+        if (const auto to = request.message.to(); to && to->tag.starts_with(kRefusalTagPrefix)) {
+            ++stats_.refusal_acks_absorbed;
+            return;
+        }
+    }
     if (draining_ && method != sip::Method::Ack) {
         const auto to = request.message.to();
         if (!to || to->tag.empty()) {
@@ -191,7 +197,7 @@ bool Proxy::refuse_if_overloaded(const txn::IncomingRequest& request) {
     // Stateless and before the script: a refusal must cost far less than
     // the call it keeps out, or refusing would not relieve anything.
     const std::string response =
-        sip::response_to(request.message, 503, {}, new_tag())
+        sip::response_to(request.message, 503, {}, std::string(kRefusalTagPrefix) + new_tag())
             .header(sip::HeaderId::RetryAfter, std::to_string(options_.retry_after.count()))
             .build();
     (void)transactions_.respond_stateless(request, response);
@@ -1254,9 +1260,8 @@ void Proxy::release_relay_if_done(txn::ServerTransaction server) {
     const Relay* relay = find_relay(server);
     if (relay == nullptr || relay->server_alive || relay->live_branches != 0) return;
     if (relay->dialog_creator) {
-        // The INVITE is over on both sides; a dialog it did not settle
-        // (its final reply was lost or never came) would otherwise stay
-        // early for good.
+        // The INVITE is over on both sides; a dialog no final reply
+        // settled would have nothing left to end it.
         if (dialog::Dialog* dialog = dialog_of(*relay)) {
             if (const auto change = dialog->invite_ended(now())) {
                 emit(*dialog, change);

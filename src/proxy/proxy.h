@@ -78,6 +78,8 @@ struct ProxyStats {
     std::uint64_t timer_c_expired = 0;     // INVITE branches cancelled by timer C
     // New requests refused with 503 beyond max_transactions or max_dialogs.
     std::uint64_t overload_rejected = 0;
+    // ACKs of those 503s, dropped before the script.
+    std::uint64_t refusal_acks_absorbed = 0;
 };
 
 // t_check_status patterns, the subset of OpenSIPS's regular expressions

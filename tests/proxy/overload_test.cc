@@ -67,8 +67,22 @@ TEST_F(OverloadTest, NewInviteAtTheTransactionCapIsRefusedWithoutState) {
 
     // Its retransmission is refused again: nothing absorbed it.
     receive(invite(9).text(), kCaller);
-    expect_refused(take_one());
+    const auto again = take_one();
+    expect_refused(again);
     EXPECT_EQ(proxy->stats().overload_rejected, 2u);
+
+    // The caller's ACK of the 503 ends there, without a route run.
+    const sip::Message refusal = parse(again.bytes);
+    const auto to = refusal.to();
+    ASSERT_TRUE(to);
+    EXPECT_TRUE(to->tag.starts_with(kRefusalTagPrefix));
+    Request ack = invite(9);
+    ack.method = "ACK";
+    ack.to_tag = std::string(to->tag);
+    receive(ack.text(), kCaller);
+    EXPECT_TRUE(take().empty());
+    EXPECT_EQ(proxy->stats().refusal_acks_absorbed, 1u);
+    EXPECT_EQ(proxy->stats().requests_routed, 9u);
 
     // Other new requests too.
     Request options_request = invite(10);
