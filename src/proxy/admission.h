@@ -13,7 +13,7 @@ namespace tandem::proxy {
 // max_unreplied_invites, dialog max_dialogs).
 inline constexpr std::size_t kDefaultMaxTransactions = 1'000'000;
 inline constexpr std::size_t kDefaultMaxDialogs = 250'000;
-inline constexpr std::size_t kDefaultMaxUnrepliedInvites = 1000;
+inline constexpr std::size_t kDefaultMaxUnrepliedInvites = 3000;
 
 // One worker's share of a process-wide cap: calls are spread evenly over
 // the workers by their Call-ID.
