@@ -1,9 +1,12 @@
 #include "app/worker.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <asio/post.hpp>
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -28,6 +31,15 @@ struct HandOff {
 };
 
 constexpr std::string_view kDialogStateEvent = "E_DLG_STATE_CHANGED";
+
+// The process's resident memory, for the log; 0 when unknown.
+std::size_t resident_megabytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages = 0;
+    std::size_t resident = 0;
+    if (!(statm >> pages >> resident)) return 0;
+    return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) >> 20;
+}
 
 // The event's parameters with OpenSIPS's names and types.
 script::EventParams dialog_event_params(dialog::StateChangedEvent event) {
@@ -84,6 +96,10 @@ Result<std::unique_ptr<Worker>> Worker::create(WorkerSettings settings) {
 
     proxy::ProxyOptions options = s.proxy;
     options.shard = static_cast<std::uint16_t>(s.index);
+    options.transactions.max_transactions =
+        proxy::worker_share(options.transactions.max_transactions, s.count);
+    options.max_dialogs = proxy::worker_share(options.max_dialogs, s.count);
+    options.max_unreplied_invites = proxy::worker_share(options.max_unreplied_invites, s.count);
     const std::span<const transport::Endpoint> bound = worker->socket_->local_endpoints();
     worker->proxy_ = std::make_unique<proxy::Proxy>(
         *worker, worker->wheel_,
@@ -167,6 +183,7 @@ void Worker::wire_callops(events::EventBus* bus) {
 }
 
 void Worker::start(std::function<void()> on_stopped) {
+    watch_memory();
     thread_ = std::thread([this, on_stopped = std::move(on_stopped)] {
         io_.run();
         on_stopped();
@@ -344,6 +361,9 @@ mi::Statistics Worker::raw_statistics() const {
         {"proxy", "rejected_while_draining", px.rejected_while_draining},
         {"proxy", "generated_requests", px.generated_requests},
         {"proxy", "timer_c_expired", px.timer_c_expired},
+        {"proxy", "overload_rejected", px.overload_rejected},
+        {"proxy", "refusal_acks_absorbed", px.refusal_acks_absorbed},
+        {"proxy", "unreplied_invites", proxy_->unreplied_invites(), true},
     };
     std::uint64_t early = 0;
     std::uint64_t confirmed = 0;
@@ -496,6 +516,28 @@ void Worker::check_drain(std::chrono::steady_clock::time_point deadline) {
     drain_timer_.expires_after(std::chrono::milliseconds{50});
     drain_timer_.async_wait([this, deadline](const std::error_code& error) {
         if (!error) check_drain(deadline);
+    });
+}
+
+void Worker::watch_memory() {
+    memory_timer_.expires_after(std::chrono::seconds{5});
+    memory_timer_.async_wait([this](const std::error_code& error) {
+        if (error) return;
+        const std::size_t held = proxy_->transactions_in_flight() + proxy_->dialogs().size();
+        if (burst_.drained(held)) {
+            // glibc: also gives back free pages inside the heaps, not only
+            // their tops. Process-wide; the other workers' heaps too.
+            const std::size_t before = resident_megabytes();
+            const auto started = std::chrono::steady_clock::now();
+            ::malloc_trim(0);
+            const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started);
+            settings_.logger->info(
+                "worker {}: burst drained ({} transactions and dialogs left); memory trimmed in "
+                "{} ms, resident {} MB -> {} MB",
+                settings_.index, held, took.count(), before, resident_megabytes());
+        }
+        watch_memory();
     });
 }
 

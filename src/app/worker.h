@@ -26,6 +26,7 @@
 #include "events/event_bus.h"
 #include "mi/core_commands.h"
 #include "mi/statistics.h"
+#include "proxy/admission.h"
 #include "proxy/proxy.h"
 #include "proxy/resolver.h"
 #include "script/engine.h"
@@ -129,6 +130,10 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     Worker(CreateKey, WorkerSettings settings);
 
   private:
+    // Transactions plus dialogs: a burst smaller than this leaves too little
+    // memory behind to be worth a trim.
+    static constexpr std::size_t kBurstWorthTrimming = 20000;
+
     // Runs `task` on the worker's thread; its result, or 504 after `timeout`.
     // The promise is shared so that a task running after the wait gave up
     // still has somewhere to put its result.
@@ -152,6 +157,9 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     // Points the event loop's timer at the wheel's next due time.
     void arm_timer();
     void check_drain(std::chrono::steady_clock::time_point deadline);
+    // Every few seconds: hands the memory of a drained burst back to the
+    // system (see proxy::BurstTracker).
+    void watch_memory();
     // Hands call-control events to the event bus and the script's event routes.
     void wire_callops(events::EventBus* bus);
 
@@ -164,6 +172,8 @@ class Worker final : public transport::TransportHandler, public transport::Trans
     bool timer_armed_ = false;
     txn::TimePoint timer_due_{};
     asio::steady_timer drain_timer_{io_};
+    asio::steady_timer memory_timer_{io_};
+    proxy::BurstTracker burst_{kBurstWorthTrimming};
     std::optional<transport::SocketTransport> socket_;
     std::unique_ptr<proxy::Proxy> proxy_;
     // After the proxy: gone before it (it unhooks itself from the proxy).

@@ -396,6 +396,13 @@ void Dialog::on_cancel() {
     if (!has(kWasConfirmed) && state_ != State::Deleted) set(kCancelled, true);
 }
 
+std::optional<StateChange> Dialog::invite_ended(TimePoint now) {
+    if (has(kWasConfirmed) || state_ == State::Deleted) return std::nullopt;
+    const State before = state_;
+    end(has(kCancelled) ? EndReason::Cancelled : EndReason::Failed, now, 408);
+    return StateChange{before, State::Deleted};
+}
+
 // ---- in-dialog requests --------------------------------------------------------------
 
 namespace {

@@ -207,6 +207,12 @@ class Dialog {
     // A CANCEL for the initial INVITE passed; the dialog ends with the 487
     // unless a 2xx gets there first.
     void on_cancel();
+    // The initial INVITE's transaction is over. A dialog still unconfirmed
+    // or early then never will be (nothing else carries its 2xx): it ends
+    // as failed (cancelled after a CANCEL) with status 408, so that an
+    // INVITE whose final reply was lost does not leave its dialog behind.
+    // Nothing for a confirmed or ended dialog.
+    std::optional<StateChange> invite_ended(TimePoint now);
 
     // ---- in-dialog requests ------------------------------------------------
     // An in-dialog request from `from` that the proxy is about to relay

@@ -164,6 +164,12 @@ void Proxy::on_request(txn::IncomingRequest request) {
         handle_cancel(request);
         return;
     }
+    if (method == sip::Method::Ack) {
+        if (const auto to = request.message.to(); to && to->tag.starts_with(kRefusalTagPrefix)) {
+            ++stats_.refusal_acks_absorbed;
+            return;
+        }
+    }
     if (draining_ && method != sip::Method::Ack) {
         const auto to = request.message.to();
         if (!to || to->tag.empty()) {
@@ -174,7 +180,29 @@ void Proxy::on_request(txn::IncomingRequest request) {
             return;
         }
     }
+    if (refuse_if_overloaded(request)) return;
     route_request(request);
+}
+
+bool Proxy::refuse_if_overloaded(const txn::IncomingRequest& request) {
+    const sip::Method method = request.message.method();
+    if (method == sip::Method::Ack) return false;
+    if (const auto to = request.message.to(); !to || !to->tag.empty()) return false;
+    const Load load{transactions_in_flight(), dialogs_.size(), unreplied_invites_};
+    const AdmissionLimits limits{options_.transactions.max_transactions, options_.max_dialogs,
+                                 options_.max_unreplied_invites};
+    if (admit_new_request(load, limits, method == sip::Method::Invite) == Admission::admitted) {
+        return false;
+    }
+    ++stats_.overload_rejected;
+    // Stateless and before the script: a refusal must cost far less than
+    // the call it keeps out, or refusing would not relieve anything.
+    const std::string response =
+        sip::response_to(request.message, 503, {}, std::string(kRefusalTagPrefix) + new_tag())
+            .header(sip::HeaderId::RetryAfter, std::to_string(options_.retry_after.count()))
+            .build();
+    (void)transactions_.respond_stateless(request, response);
+    return true;
 }
 
 void Proxy::route_request(txn::IncomingRequest& request) {
@@ -635,7 +663,11 @@ Status Proxy::start_branch(Relay& relay, const txn::IncomingRequest& request, co
     Branch& branch_state = relay.branches.emplace_back();
     branch_state.transaction = *client;
     branch_state.destination = target->destination;
-    if (request.message.method() == sip::Method::Invite) start_timer_c(relay, branch_state);
+    if (request.message.method() == sip::Method::Invite) {
+        start_timer_c(relay, branch_state);
+        branch_state.awaiting_reply = true;
+        ++unreplied_invites_;
+    }
     ++relay.live_branches;
     relay_of_branch_.assign(client->id(), relay.server);
     ++stats_.requests_relayed;
@@ -728,6 +760,7 @@ bool Proxy::run_reply_route(txn::IncomingResponse& response, Relay* relay) {
 }
 
 void Proxy::relay_response(Relay& relay, Branch& branch, txn::IncomingResponse& response) {
+    note_replied(branch);
     const int status = response.message.status_code();
     if (response.origin == txn::ResponseOrigin::network && run_reply_route(response, &relay)) {
         if (status < 200) return;
@@ -935,6 +968,12 @@ void Proxy::on_timer_c(txn::ServerTransaction server, txn::ClientTransaction cli
         }
         return;
     }
+}
+
+void Proxy::note_replied(Branch& branch) {
+    if (!branch.awaiting_reply) return;
+    branch.awaiting_reply = false;
+    --unreplied_invites_;
 }
 
 void Proxy::mark_answered(Relay& relay) {
@@ -1231,9 +1270,18 @@ Proxy::Relay* Proxy::find_relay(txn::ServerTransaction server) {
 
 void Proxy::release_relay_if_done(txn::ServerTransaction server) {
     const Relay* relay = find_relay(server);
-    if (relay != nullptr && !relay->server_alive && relay->live_branches == 0) {
-        relays_.erase(server.id());
+    if (relay == nullptr || relay->server_alive || relay->live_branches != 0) return;
+    if (relay->dialog_creator) {
+        // The INVITE is over on both sides; a dialog no final reply
+        // settled would have nothing left to end it.
+        if (dialog::Dialog* dialog = dialog_of(*relay)) {
+            if (const auto change = dialog->invite_ended(now())) {
+                emit(*dialog, change);
+                refresh_dialog_timers(*dialog);
+            }
+        }
     }
+    relays_.erase(server.id());
 }
 
 void Proxy::on_server_terminated(txn::ServerTransaction transaction) {
@@ -1251,6 +1299,11 @@ void Proxy::on_client_terminated(txn::ClientTransaction transaction) {
     relay_of_branch_.erase(transaction.id());
     Relay* relay = find_relay(server);
     if (relay == nullptr) return;
+    for (Branch& branch : relay->branches) {
+        // The layer reports a final (maybe its own 408 or 503) before the
+        // end: this is only a safety net for the count.
+        if (branch.transaction == transaction) note_replied(branch);
+    }
     if (relay->live_branches > 0) --relay->live_branches;
     release_relay_if_done(server);
 }

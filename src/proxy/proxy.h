@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "dialog/dialog_table.h"
 #include "dialog/events.h"
+#include "proxy/admission.h"
 #include "proxy/call_hooks.h"
 #include "proxy/local_addresses.h"
 #include "proxy/resolver.h"
@@ -53,6 +54,12 @@ struct ProxyOptions {
     // cancels it (the caller then gets 408, or the failure route runs).
     // More than three minutes, as the RFC asks.
     std::chrono::seconds timer_c{181};
+    // Overload caps of this worker (see admission.h); the transaction cap
+    // is also the transaction layer's hard limit.
+    std::size_t max_dialogs = kDefaultMaxDialogs;
+    std::size_t max_unreplied_invites = kDefaultMaxUnrepliedInvites;
+    // The Retry-After of the 503 that refuses a request beyond the caps.
+    std::chrono::seconds retry_after{5};
 };
 
 // Counters of one proxy. Plain integers, read on the proxy's worker.
@@ -69,6 +76,10 @@ struct ProxyStats {
     std::uint64_t rejected_while_draining = 0;
     std::uint64_t generated_requests = 0;  // in-dialog requests Tandem sent
     std::uint64_t timer_c_expired = 0;     // INVITE branches cancelled by timer C
+    // New requests refused with 503 beyond max_transactions or max_dialogs.
+    std::uint64_t overload_rejected = 0;
+    // ACKs of those 503s, dropped before the script.
+    std::uint64_t refusal_acks_absorbed = 0;
 };
 
 // t_check_status patterns, the subset of OpenSIPS's regular expressions
@@ -124,6 +135,8 @@ class Proxy final : public txn::TransactionUser {
     // caller has no final reply yet, and Tandem's own without one. What a
     // shutdown waits for.
     std::size_t unanswered_requests() const;
+    // INVITE branches relayed without any reply yet (see admission.h).
+    std::size_t unreplied_invites() const { return unreplied_invites_; }
 
     // ---- script functions (see proxy_module.h) --------------------------
     // Each checks that it is called for the message the proxy is routing.
@@ -216,6 +229,7 @@ class Proxy final : public txn::TransactionUser {
         bool synthetic = false;                   // the final came from the transaction layer
         bool provisional = false;                 // a 1xx arrived
         txn::TimerId timer_c;                     // INVITE branches, until their final
+        bool awaiting_reply = false;              // INVITE: no reply of any kind yet
     };
 
     // The response context of a relayed request (RFC 3261 16.7): its
@@ -292,6 +306,9 @@ class Proxy final : public txn::TransactionUser {
     };
 
     // ---- requests -----------------------------------------------------
+    // A new request beyond the caps: answered 503 without state. True when
+    // refused.
+    bool refuse_if_overloaded(const txn::IncomingRequest& request);
     void route_request(txn::IncomingRequest& request);
     void finish_request_route(RouteFrame& frame, txn::IncomingRequest& request,
                               const script::RouteOutcome& outcome);
@@ -324,6 +341,9 @@ class Proxy final : public txn::TransactionUser {
     // Tells the call hooks the final reply of a watched relay, once.
     void report_final(Relay& relay, int status, std::string_view reason);
     void start_timer_c(Relay& relay, Branch& branch);
+    // The branch's first reply (or its end without one): it no longer counts
+    // as unreplied.
+    void note_replied(Branch& branch);
     void on_timer_c(txn::ServerTransaction server, txn::ClientTransaction client);
     void forward_stateless(const sip::Message& response);
     void update_dialog_on_reply(Relay& relay, const sip::Message& response,
@@ -380,6 +400,7 @@ class Proxy final : public txn::TransactionUser {
     std::uint64_t tag_seed_;
     std::uint64_t tag_counter_ = 0;
     bool draining_ = false;
+    std::size_t unreplied_invites_ = 0;  // INVITE branches without any reply yet
     ProxyStats stats_;
 };
 

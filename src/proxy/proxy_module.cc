@@ -34,6 +34,18 @@ Status timer_c_seconds(const ParamValue& value) {
     return {};
 }
 
+Status cap_count(const ParamValue& value) {
+    const std::int64_t count = std::get<std::int64_t>(value);
+    if (count < 1 || count > 100'000'000) return make_error("must be 1..100000000");
+    return {};
+}
+
+Status retry_after_seconds(const ParamValue& value) {
+    const std::int64_t seconds = std::get<std::int64_t>(value);
+    if (seconds < 0 || seconds > 86400) return make_error("must be 0..86400 seconds");
+    return {};
+}
+
 Status not_negative(const ParamValue& value) {
     if (std::get<std::int64_t>(value) < 0) return make_error("must not be negative");
     return {};
@@ -152,7 +164,13 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy) {
                    {"T4_timer", ParamType::Integer, ParamValue{std::int64_t{5000}},
                     positive_milliseconds},
                    {"fr_inv_timeout", ParamType::Integer, ParamValue{std::int64_t{181}},
-                    timer_c_seconds}},
+                    timer_c_seconds},
+                   {"max_transactions", ParamType::Integer,
+                    ParamValue{static_cast<std::int64_t>(kDefaultMaxTransactions)}, cap_count},
+                   {"max_unreplied_invites", ParamType::Integer,
+                    ParamValue{static_cast<std::int64_t>(kDefaultMaxUnrepliedInvites)}, cap_count},
+                   {"overload_retry_after", ParamType::Integer, ParamValue{std::int64_t{5}},
+                    retry_after_seconds}},
         .functions = {
             {"t_relay",
              {{"destination", ArgType::String, true}},
@@ -231,7 +249,9 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy) {
 
     script::ScriptModule dialog{
         .name = std::string(kDialog),
-        .params = {{"max_duration", ParamType::Integer, ParamValue{std::int64_t{0}}, not_negative}},
+        .params = {{"max_duration", ParamType::Integer, ParamValue{std::int64_t{0}}, not_negative},
+                   {"max_dialogs", ParamType::Integer,
+                    ParamValue{static_cast<std::int64_t>(kDefaultMaxDialogs)}, cap_count}},
         .functions = {
             {"create_dialog",
              {{"max_duration or flags", ArgType::Scalar, true}},
@@ -279,6 +299,21 @@ ProxyOptions proxy_options(const script::ScriptConfig& config) {
     }
     if (const auto max = config.integer_param(kDialog, "max_duration")) {
         options.max_duration = std::chrono::seconds(*max);
+    }
+    options.transactions.max_transactions = kDefaultMaxTransactions;
+    if (const auto max = config.integer_param(kTm, "max_transactions")) {
+        options.transactions.max_transactions = static_cast<std::size_t>(*max);
+    }
+    options.max_unreplied_invites = kDefaultMaxUnrepliedInvites;
+    if (const auto max = config.integer_param(kTm, "max_unreplied_invites")) {
+        options.max_unreplied_invites = static_cast<std::size_t>(*max);
+    }
+    options.max_dialogs = kDefaultMaxDialogs;
+    if (const auto max = config.integer_param(kDialog, "max_dialogs")) {
+        options.max_dialogs = static_cast<std::size_t>(*max);
+    }
+    if (const auto seconds = config.integer_param(kTm, "overload_retry_after")) {
+        options.retry_after = std::chrono::seconds(*seconds);
     }
     return options;
 }

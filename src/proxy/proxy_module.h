@@ -4,12 +4,13 @@
 //   tm         t_relay([destination]) t_on_failure(route) t_on_reply(route)
 //              t_check_status(pattern) t_reply_code() send_reply(code, reason) drop()
 //              modparam T1_timer, T2_timer, T4_timer (milliseconds),
-//                       fr_inv_timeout (timer C, seconds)
+//                       fr_inv_timeout (timer C, seconds), max_transactions,
+//                       overload_retry_after (seconds)
 //   rr         record_route() loose_route()
 //   sipmsgops  append_hf(header) remove_hf(name) is_present_hf(name) is_audio_on_hold()
 //   dialog     create_dialog([max_duration | flags])
 //              dlg_send_sequential(method, leg [, body, content_type, headers])
-//              modparam max_duration (seconds, 0: unlimited)
+//              modparam max_duration (seconds, 0: unlimited), max_dialogs
 //
 // has_totag() and is_method() come with the engine's own module.
 //
@@ -35,8 +36,9 @@ std::vector<script::ScriptModule> proxy_modules(Proxy* proxy);
 Status add_proxy_modules(script::ModuleRegistry& registry, Proxy* proxy);
 
 // The proxy options a loaded script's modparams ask for: the transaction
-// timers, timer C and the dialogs' default max_duration. Other fields keep their
-// defaults.
+// timers, timer C, the dialogs' default max_duration and the overload caps
+// (process-wide: a worker takes worker_share() of them). Other fields keep
+// their defaults.
 ProxyOptions proxy_options(const script::ScriptConfig& config);
 
 }  // namespace tandem::proxy

@@ -301,6 +301,36 @@ TEST(DialogEnd, A2xxThatCrossesTheCancelStillConfirms) {
     EXPECT_EQ(dialog.end_reason(), EndReason::ByeByCaller);
 }
 
+TEST(DialogEnd, AnEarlyDialogEndsWithItsInviteTransaction) {
+    const Call call;
+    Dialog dialog = created(call);
+    ASSERT_TRUE(dialog.on_reply(call.invite_reply(180, kBobTag), {}, kStart).ok());
+    // The INVITE's transactions ended without a final reply reaching the
+    // dialog (it was lost): nothing can confirm it any more.
+    const TimePoint over_at = kStart + seconds(200);
+    const auto change = dialog.invite_ended(over_at);
+    ASSERT_TRUE(change.has_value());
+    EXPECT_EQ(*change, (StateChange{State::Early, State::Deleted}));
+    EXPECT_EQ(dialog.end_reason(), EndReason::Failed);
+    EXPECT_EQ(dialog.final_status(), 408);
+    EXPECT_EQ(dialog.early_dialog_count(), 0u);
+    EXPECT_EQ(dialog.linger_deadline(), over_at + kDefaultLinger);
+    EXPECT_FALSE(dialog.invite_ended(over_at).has_value());  // once
+
+    Dialog cancelled = created(call);
+    cancelled.on_cancel();
+    ASSERT_TRUE(cancelled.invite_ended(kStart).has_value());
+    EXPECT_EQ(cancelled.end_reason(), EndReason::Cancelled);
+}
+
+TEST(DialogEnd, TheEndOfTheInviteLeavesAConfirmedDialogAlone) {
+    const Call call;
+    Dialog dialog = created(call);
+    ASSERT_TRUE(dialog.on_reply(call.invite_reply(200, kBobTag, kBobAnswer), {}, kStart).ok());
+    EXPECT_FALSE(dialog.invite_ended(kStart + seconds(32)).has_value());
+    EXPECT_EQ(dialog.state(), State::ConfirmedNoAck);
+}
+
 TEST(DialogEnd, ByeFromEitherSideEndsTheDialog) {
     const Call call;
     Dialog dialog = call.confirmed();

@@ -5,6 +5,7 @@ each test starts its own proxy and SIPp processes on free ports and stops
 them all when it ends.
 """
 
+import json
 import os
 import random
 import re
@@ -12,6 +13,7 @@ import socket
 import sys
 import time
 import unittest
+import urllib.request
 
 import harness
 from harness import LOOPBACK, Routing, Sipp, free_port
@@ -536,6 +538,108 @@ class HostileTests(ProxyTestCase):
         self.check_basic_call(uac_result, uas_result)
 
 
+def shard_of(call_id, workers):
+    """The worker that owns a Call-ID (FNV-1a, as src/proxy/call_id.cc)."""
+    value = 0xcbf29ce484222325
+    for byte in call_id.encode():
+        value = ((value ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return value % workers if workers > 1 else 0
+
+
+class OverloadTests(ProxyTestCase):
+
+    def test_dialog_cap_refuses_the_next_call(self):
+        """With room for one dialog (modparam dialog max_dialogs 1), a call
+        rings; a second INVITE to the same worker is answered 503 with
+        Retry-After without reaching the callee; the first call then ends
+        normally, and MI counts the refusal."""
+        if CONFIG["proxy"](1).name != "tandem":
+            self.skipTest("Tandem's own parameters")
+        mi_port = free_port()
+        self.start_proxy(Routing(top_level='mi_listen("%s:%d")\n'
+                                           'modparam("dialog", "max_dialogs", 1)\n'
+                                           'modparam("tm", "overload_retry_after", 7)'
+                                           % (LOOPBACK, mi_port)))
+        caller = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        callee = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(caller.close)
+        self.addCleanup(callee.close)
+        caller.bind((LOOPBACK, 0))
+        callee.bind((LOOPBACK, 0))
+        proxy = (LOOPBACK, self.proxy.port)
+        workers = CONFIG["workers"]
+        first_id = "overload-1@test"
+        # A second Call-ID of the same worker: each worker has its share of
+        # the cap (here one dialog each).
+        second_id = next("overload-%d@test" % n for n in range(2, 1000)
+                         if shard_of("overload-%d@test" % n, workers) == shard_of(first_id, workers))
+
+        def invite(call_id, branch):
+            return ("INVITE sip:uas@%s:%d SIP/2.0\r\n"
+                    "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%s;rport\r\n"
+                    "Max-Forwards: 70\r\n"
+                    "From: <sip:uac@%s>;tag=uac-%s\r\n"
+                    "To: <sip:uas@%s>\r\n"
+                    "Call-ID: %s\r\n"
+                    "CSeq: 1 INVITE\r\n"
+                    "Contact: <sip:uac@%s:%d>\r\n"
+                    "Content-Length: 0\r\n\r\n" % (
+                        LOOPBACK, callee.getsockname()[1], LOOPBACK, caller.getsockname()[1], branch,
+                        LOOPBACK, branch, LOOPBACK, call_id, LOOPBACK, caller.getsockname()[1])).encode()
+
+        def receive(sock, what, window=5):
+            sock.settimeout(self.timeout(window))
+            try:
+                data, source = sock.recvfrom(65535)
+            except socket.timeout:
+                self.fail("nothing received: %s" % what)
+            return harness.SipMessage(data.decode("utf-8", "replace")), source
+
+        def answer(request, source, status, reason):
+            lines = ["SIP/2.0 %d %s" % (status, reason)]
+            lines += ["Via: " + via for via in request.all("via")]
+            lines += ["From: " + request.get("from"), "To: %s;tag=uas-1" % request.get("to"),
+                      "Call-ID: " + request.call_id, "CSeq: %d %s" % request.cseq,
+                      "Contact: <sip:uas@%s:%d>" % (LOOPBACK, callee.getsockname()[1]),
+                      "Content-Length: 0", "", ""]
+            callee.sendto("\r\n".join(lines).encode(), source)
+
+        caller.sendto(invite(first_id, "first"), proxy)
+        relayed, hop = receive(callee, "the first INVITE at the callee")
+        self.assertEqual(relayed.call_id, first_id)
+        answer(relayed, hop, 180, "Ringing")
+        ringing, _ = receive(caller, "180 at the caller")
+        if ringing.status == 100:
+            ringing, _ = receive(caller, "180 at the caller")
+        self.assertEqual(ringing.status, 180)
+
+        caller.sendto(invite(second_id, "second"), proxy)
+        refused, _ = receive(caller, "the answer to the second INVITE")
+        self.assertEqual(refused.status, 503, refused.text)
+        self.assertEqual(refused.call_id, second_id)
+        self.assertEqual(refused.get("retry-after"), "7")
+        self.assertIsNotNone(refused.tag("to"))
+        callee.settimeout(0.5)
+        with self.assertRaises(socket.timeout, msg="the refused INVITE reached the callee"):
+            callee.recvfrom(65535)
+
+        # The call that got in still ends as it should.
+        answer(relayed, hop, 486, "Busy Here")
+        ack_hop, _ = receive(callee, "the ACK for the 486 at the callee")
+        self.assertEqual(ack_hop.method, "ACK")
+        busy, _ = receive(caller, "486 at the caller")
+        self.assertEqual(busy.status, 486)
+
+        request = {"jsonrpc": "2.0", "method": "get_statistics",
+                   "params": {"statistics": ["proxy:overload_rejected"]}, "id": 1}
+        http = urllib.request.Request("http://%s:%d/mi" % (LOOPBACK, mi_port),
+                                      data=json.dumps(request).encode(),
+                                      headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(http, timeout=10) as response:
+            result = json.loads(response.read().decode())["result"]
+        self.assertEqual(result["proxy:overload_rejected"], 1)
+
+
 # Names used by run.py --case and by CTest.
 CASES = {
     "basic_call": "CallTests.test_basic_call",
@@ -546,4 +650,5 @@ CASES = {
     "lost_packets": "CallTests.test_lost_packets",
     "max_duration": "CallTests.test_max_duration",
     "hostile": "HostileTests.test_hostile_messages",
+    "overload_cap": "OverloadTests.test_dialog_cap_refuses_the_next_call",
 }

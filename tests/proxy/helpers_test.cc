@@ -240,6 +240,24 @@ TEST(ProxyModule, OptionsFromModparams) {
     EXPECT_EQ(options.timer_c, std::chrono::seconds{240});
 }
 
+TEST(ProxyModule, OverloadCapsFromModparams) {
+    script::ScriptConfig config;
+    ProxyOptions options = proxy_options(config);
+    EXPECT_EQ(options.transactions.max_transactions, kDefaultMaxTransactions);
+    EXPECT_EQ(options.max_dialogs, kDefaultMaxDialogs);
+    EXPECT_EQ(options.max_unreplied_invites, kDefaultMaxUnrepliedInvites);
+    EXPECT_EQ(options.retry_after, std::chrono::seconds{5});
+    config.modparams["tm"]["max_transactions"] = std::int64_t{5000};
+    config.modparams["tm"]["max_unreplied_invites"] = std::int64_t{300};
+    config.modparams["tm"]["overload_retry_after"] = std::int64_t{30};
+    config.modparams["dialog"]["max_dialogs"] = std::int64_t{2000};
+    options = proxy_options(config);
+    EXPECT_EQ(options.transactions.max_transactions, 5000u);
+    EXPECT_EQ(options.max_unreplied_invites, 300u);
+    EXPECT_EQ(options.retry_after, std::chrono::seconds{30});
+    EXPECT_EQ(options.max_dialogs, 2000u);
+}
+
 TEST(ProxyModule, RegistersWithoutAProxyForChecking) {
     script::ModuleRegistry registry;
     ASSERT_TRUE(add_proxy_modules(registry, nullptr).ok());
