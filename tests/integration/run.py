@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import test_proxy  # noqa: E402
 
-SKIP = 77
+SKIP = harness.SKIP
 
 
 def main():
@@ -60,14 +60,7 @@ def main():
     names = [test_proxy.CASES[c] for c in (args.case or sorted(test_proxy.CASES))]
     suite = unittest.TestSuite(loader.loadTestsFromName(n, test_proxy) for n in names)
     print("integration: %s, %d worker(s), %d case(s)" % (binary, args.workers, suite.countTestCases()))
-    result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(suite)
-    if not result.wasSuccessful():
-        return 1
-    # A case that skipped itself (a tool missing) did not pass either.
-    if result.skipped:
-        print("SKIP: %s" % "; ".join(reason for _, reason in result.skipped))
-        return SKIP
-    return 0
+    return harness.run_suite(suite, args.verbose)
 
 
 if __name__ == "__main__":

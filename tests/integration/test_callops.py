@@ -34,7 +34,7 @@ import harness  # noqa: E402
 import test_proxy  # noqa: E402
 from harness import LOOPBACK, Sipp, free_port  # noqa: E402
 
-SKIP = 77
+SKIP = harness.SKIP
 BINARY = {"path": None}
 
 
@@ -1617,14 +1617,7 @@ def main():
     names = [CASES[c] for c in (args.case or sorted(CASES))]
     suite = unittest.TestSuite(unittest.TestLoader().loadTestsFromName(n, module) for n in names)
     print("callops: %s, %d worker(s), %d case(s)" % (BINARY["path"], args.workers, suite.countTestCases()))
-    result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(suite)
-    if not result.wasSuccessful():
-        return 1
-    # A case that skipped itself (a tool missing) did not pass either.
-    if result.skipped:
-        print("SKIP: %s" % "; ".join(reason for _, reason in result.skipped))
-        return SKIP
-    return 0
+    return harness.run_suite(suite, args.verbose)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import harness  # noqa: E402
 import test_proxy  # noqa: E402
 from harness import LOOPBACK, Routing, free_port  # noqa: E402
 
-SKIP = 77
+SKIP = harness.SKIP
 CLI = {"path": None}
 TOKEN = "t0ken-for-tests"
 
@@ -426,14 +426,7 @@ def main():
     else:
         suite = unittest.TestSuite(loader.loadTestsFromTestCase(c)
                                    for c in (CommandTests, AuthTests, CallTests, ScriptEventTests))
-    result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(suite)
-    if not result.wasSuccessful():
-        return 1
-    # A case that skipped itself (a tool missing) did not pass either.
-    if result.skipped:
-        print("SKIP: %s" % "; ".join(reason for _, reason in result.skipped))
-        return SKIP
-    return 0
+    return harness.run_suite(suite, args.verbose)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import test_callops  # noqa: E402
 import test_proxy  # noqa: E402
 from harness import LOOPBACK, free_port  # noqa: E402
 
-SKIP = 77
+SKIP = harness.SKIP
 BINARY = {"path": None}
 DEFAULT_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                               "examples", "default.lua")
@@ -157,8 +157,7 @@ def main():
     suite = unittest.TestSuite(unittest.TestLoader().loadTestsFromName(n, module) for n in names)
     print("outbound: %s, %d worker(s), %d case(s)" % (BINARY["path"], args.workers,
                                                       suite.countTestCases()))
-    result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1).run(suite)
-    return 0 if result.wasSuccessful() else 1
+    return harness.run_suite(suite, args.verbose)
 
 
 if __name__ == "__main__":
