@@ -8,6 +8,7 @@ process group and stopped by the Workspace that started it, whatever happens
 to the test.
 """
 
+import argparse
 import json
 import os
 import re
@@ -42,6 +43,23 @@ SANITIZER_MARKERS = (
 # missing, or a case that skipped itself): CTest's SKIP_RETURN_CODE, which
 # scripts/test.sh counts as a failure.
 SKIP = 77
+
+
+def case_runner_arguments(doc, cases):
+    """The command line every case runner takes: the tandem binary, the
+    worker count, the timeout factor, the cases to run (names from
+    `cases`) and -v."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tandem", default=os.environ.get("TANDEM_BIN", ""),
+                        help="path of the tandem binary (default: $TANDEM_BIN)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--slow", type=float, default=float(os.environ.get("TANDEM_IT_SLOW", "1")),
+                        help="multiply timeouts (sanitizer builds); default $TANDEM_IT_SLOW or 1")
+    parser.add_argument("--case", action="append", choices=sorted(cases),
+                        help="run only this case (repeatable); default: all")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
 
 
 def run_suite(suite, verbose):

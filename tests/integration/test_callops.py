@@ -14,7 +14,6 @@ the replies it gives, and the events it raises.
 Exit status: 0 passed, 1 failed, 77 skipped (no binary, or no SIPp).
 """
 
-import argparse
 import json
 import os
 import re
@@ -1592,15 +1591,7 @@ CASES = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tandem", default=os.environ.get("TANDEM_BIN", ""))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--slow", type=float, default=float(os.environ.get("TANDEM_IT_SLOW", "1")))
-    parser.add_argument("--case", action="append", choices=sorted(CASES),
-                        help="run only this case (repeatable); default: all")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args()
+    args = harness.case_runner_arguments(__doc__, CASES).parse_args()
     if shutil.which("sipp") is None:
         print("SKIP: sipp (Debian package sip-tester) is not installed")
         return SKIP

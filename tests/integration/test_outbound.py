@@ -17,7 +17,6 @@ mi_listen addresses changed to free loopback ports.
 Exit status: 0 passed, 1 failed, 77 skipped (no binary, or no baresip).
 """
 
-import argparse
 import os
 import shutil
 import sys
@@ -134,15 +133,7 @@ CASES = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tandem", default=os.environ.get("TANDEM_BIN", ""))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--slow", type=float, default=float(os.environ.get("TANDEM_IT_SLOW", "1")))
-    parser.add_argument("--case", action="append", choices=sorted(CASES),
-                        help="run only this case (repeatable); default: all")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args()
+    args = harness.case_runner_arguments(__doc__, CASES).parse_args()
     if not args.tandem or not os.access(args.tandem, os.X_OK):
         print("SKIP: no tandem binary (%s)" % (args.tandem or "give --tandem or TANDEM_BIN"))
         return SKIP
