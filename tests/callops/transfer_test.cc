@@ -54,6 +54,17 @@ class TransferTest : public CallOpsTest {
         EXPECT_TRUE(take().empty());
     }
 
+    // The transferee at `from` calls carol with the old call's ;osid, and
+    // carol answers 200; what Tandem relays of it is taken.
+    void new_call_answered(const std::string& old_call, transport::Endpoint from) {
+        receive(new_call(std::string(kCarol) + ";osid=" + old_call).text(), from);
+        const auto invite = take_one();
+        receive(
+            response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
+            kTarget);
+        take();
+    }
+
     // Sends `request` from the caller; returns the status Tandem answered
     // it with (0 when it relayed it instead).
     int answered(const Request& request) {
@@ -161,11 +172,7 @@ TEST_F(TransferTest, TransferEndsCallOffKeepsTheOldCall) {
     ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
     refer();
     answer_refer(202);
-    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
-    const auto invite = take_one();
-    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
-            kTarget);
-    take();
+    new_call_answered(id, kCaller);
     EXPECT_EQ(answered(notify(2, "SIP/2.0 200 OK\r\n", true)), 200);
     advance(std::chrono::seconds(10));
     EXPECT_TRUE(take().empty());
@@ -187,11 +194,7 @@ TEST_F(TransferTest, WithoutANotifyTheOldCallEndsAfterTheGrace) {
     ASSERT_TRUE(callops->transfer(call_id(), Side::Callee, kCarol).ok());
     refer();
     answer_refer(202);
-    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCallee);
-    const auto invite = take_one();
-    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
-            kTarget);
-    take();
+    new_call_answered(id, kCallee);
     advance(kTransferEndGrace - std::chrono::milliseconds(100));
     EXPECT_TRUE(take().empty());
     EXPECT_TRUE(call()->is_confirmed());
@@ -207,11 +210,7 @@ TEST_F(TransferTest, APhoneEndingTheCallFirstLeavesNothingToEnd) {
     ASSERT_TRUE(callops->transfer(call_id(), Side::Caller, kCarol).ok());
     refer();
     answer_refer(202);
-    receive(new_call(std::string(kCarol) + ";osid=" + id).text(), kCaller);
-    const auto invite = take_one();
-    receive(response_to(invite.bytes, 200, "carol-tag", "<sip:carol@127.0.0.1:5072>", kCalleeSdp),
-            kTarget);
-    take();
+    new_call_answered(id, kCaller);
     // While Tandem waits for the transferee's NOTIFY, the transferee hangs up.
     const auto bye = relay(in_dialog("BYE", 2));
     EXPECT_EQ(bye.destination, kCallee);
